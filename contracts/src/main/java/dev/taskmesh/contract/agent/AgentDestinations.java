@@ -1,0 +1,40 @@
+package dev.taskmesh.contract.agent;
+
+/**
+ * STOMP endpoint, headers and destinations between a worker agent and the task-service.
+ * See {@code docs/agent-protocol.md} for the meaning and ordering of each message.
+ */
+public final class AgentDestinations {
+
+    /** WebSocket endpoint of agents, on the gateway (proxied) and on the task-service. */
+    public static final String ENDPOINT = "/ws/agent";
+    /** CONNECT header: the worker id the bearer token was issued to. */
+    public static final String WORKER_ID_HEADER = "worker-id";
+    /** CONNECT header: {@code Bearer <access token of the worker>}. */
+    public static final String AUTHORIZATION_HEADER = "Authorization";
+
+    /** Agent to server: {@link Heartbeat}; the first one after CONNECT registers the agent's slots. */
+    public static final String HEARTBEAT = "/app/agent/heartbeat";
+    /** Agent to server: {@link TaskStarted}. */
+    public static final String STARTED = "/app/agent/started";
+    /** Agent to server: {@link TaskProgress}. */
+    public static final String PROGRESS = "/app/agent/progress";
+    /** Agent to server: {@link TaskLog}. */
+    public static final String LOG = "/app/agent/log";
+    /** Agent to server: {@link TaskCompletion}. */
+    public static final String COMPLETE = "/app/agent/complete";
+
+    /** Server to agent (subscribe as {@code /user/queue/assignments}): {@link TaskAssignment}. */
+    public static final String ASSIGNMENTS = "/queue/assignments";
+    /** Server to agent: {@link TaskCancellation}. */
+    public static final String CANCELLATIONS = "/queue/cancellations";
+    /** Server to agent: {@link CompletionReceipt}, the answer to every {@link TaskCompletion}. */
+    public static final String RECEIPTS = "/queue/receipts";
+    /** Server to agent: {@link ProtocolError}. */
+    public static final String ERRORS = "/queue/errors";
+    /** Prefix an agent subscribes with to reach its own queues. */
+    public static final String USER_PREFIX = "/user";
+
+    private AgentDestinations() {
+    }
+}

@@ -1,0 +1,24 @@
+package dev.taskmesh.contract.agent;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The end of an attempt, sent after its files and log were uploaded. The server answers with a {@link CompletionReceipt};
+ * until then the agent keeps the completion and sends it again after a reconnect.
+ *
+ * @param outcome   how it ended
+ * @param exitCode  exit code of a {@code command}, null for handlers
+ * @param error     for FAILED: what a person needs to act, e.g. {@code exit code 3; last lines of stderr: ...}
+ * @param retryable false when the task says that running it again cannot help
+ * @param files     the uploaded output files
+ */
+public record TaskCompletion(UUID taskId, int attempt, Outcome outcome, @Nullable Integer exitCode,
+                             @Nullable String error, boolean retryable, List<OutputFile> files, Instant finishedAt) {
+
+    public TaskCompletion {
+        files = List.copyOf(files);
+    }
+}

@@ -1,0 +1,89 @@
+package dev.taskmesh.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskmesh.contract.agent.Capabilities;
+import dev.taskmesh.contract.agent.Gpu;
+import dev.taskmesh.contract.agent.Heartbeat;
+import dev.taskmesh.contract.agent.LogLine;
+import dev.taskmesh.contract.agent.LogStream;
+import dev.taskmesh.contract.agent.OutputFile;
+import dev.taskmesh.contract.agent.Outcome;
+import dev.taskmesh.contract.agent.RunningAttempt;
+import dev.taskmesh.contract.agent.TaskAssignment;
+import dev.taskmesh.contract.agent.TaskCompletion;
+import dev.taskmesh.contract.agent.TaskLog;
+import dev.taskmesh.contract.agent.TaskProgress;
+import dev.taskmesh.contract.task.TaskStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+class WireJsonTests {
+
+    private static final Instant AT = Instant.parse("2026-11-21T10:15:30.123Z");
+    private static final UUID TASK = UUID.fromString("6f1c2a4e-8b5d-4c1f-9a7e-2d3b4c5d6e7f");
+
+    @Test
+    void heartbeatSurvivesRoundTrip() {
+        var heartbeat = new Heartbeat(new Capabilities(16, 64_000, List.of(new Gpu(0, "NVIDIA H100", 81_559, "550.54")),
+                List.of("command"), List.of("gpu", "region=eu"), 4, "node-1", "0.1.0"),
+                List.of(new RunningAttempt(TASK, 2)), 3, AT);
+
+        assertThat(roundTrip(heartbeat, Heartbeat.class)).isEqualTo(heartbeat);
+    }
+
+    @Test
+    void assignmentKeepsArbitraryInputJson() {
+        JsonNode input = WireJson.mapper().readTree("{\"argv\":[\"echo\",\"hi\"],\"env\":{\"A\":\"1\"},\"n\":[1,2.5,null]}");
+        var assignment = new TaskAssignment(TASK, 1, "command", input, 60, "alice", AT, Map.of());
+
+        assertThat(roundTrip(assignment, TaskAssignment.class)).isEqualTo(assignment);
+    }
+
+    @Test
+    void progressLogAndCompletionSurviveRoundTrip() {
+        var progress = new TaskProgress(TASK, 1, 40, "Resizing images", null, AT);
+        var log = new TaskLog(TASK, 1, List.of(new LogLine(1, AT, LogStream.STDERR, "warning: ünïcode ✓")));
+        var completion = new TaskCompletion(TASK, 1, Outcome.FAILED, 3, "exit code 3", true,
+                List.of(new OutputFile("out.txt", 12, "ab12")), AT);
+
+        assertThat(roundTrip(progress, TaskProgress.class)).isEqualTo(progress);
+        assertThat(roundTrip(log, TaskLog.class)).isEqualTo(log);
+        assertThat(roundTrip(completion, TaskCompletion.class)).isEqualTo(completion);
+    }
+
+    @Test
+    void instantsAreWrittenAsIsoText() {
+        String json = WireJson.mapper().writeValueAsString(new TaskProgress(TASK, 1, null, null, null, AT));
+
+        assertThat(json).contains("\"at\":\"2026-11-21T10:15:30.123Z\"");
+    }
+
+    @Test
+    void unknownFieldsFromNewerPeersAreIgnored() {
+        String json = "{\"taskId\":\"" + TASK + "\",\"attempt\":1,\"startedAt\":\"2026-11-21T10:15:30Z\",\"future\":true}";
+
+        var started = WireJson.mapper().readValue(json, dev.taskmesh.contract.agent.TaskStarted.class);
+
+        assertThat(started.attempt()).isEqualTo(1);
+    }
+
+    @Test
+    void finalStatesAllowNoFurtherChange() {
+        for (TaskStatus done : List.of(TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELLED)) {
+            for (TaskStatus next : TaskStatus.values()) {
+                assertThat(done.canMoveTo(next)).as("%s -> %s", done, next).isFalse();
+            }
+        }
+        assertThat(TaskStatus.QUEUED.canMoveTo(TaskStatus.RUNNING)).isFalse();
+        assertThat(TaskStatus.RUNNING.canMoveTo(TaskStatus.QUEUED)).isTrue();
+    }
+
+    private static <T> T roundTrip(T value, Class<T> type) {
+        return WireJson.mapper().readValue(WireJson.mapper().writeValueAsString(value), type);
+    }
+}
