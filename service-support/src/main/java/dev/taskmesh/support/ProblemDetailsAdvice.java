@@ -4,6 +4,7 @@ import jakarta.validation.ConstraintViolationException;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -23,6 +24,13 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     @ExceptionHandler(ApiException.class)
     ProblemDetail handleApiException(ApiException e) {
         return ProblemDetail.forStatusAndDetail(e.status(), e.getMessage());
+    }
+
+    /** Two writers raced on the same {@code @Version}ed row: the loser is told, never silently overwritten. */
+    @ExceptionHandler(OptimisticLockingFailureException.class)
+    ProblemDetail handleLostUpdate(OptimisticLockingFailureException e) {
+        return ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT,
+                "The resource was changed by someone else at the same time; read it again and retry");
     }
 
     @ExceptionHandler(ConstraintViolationException.class)
