@@ -1,0 +1,113 @@
+package dev.taskmesh.gateway.security;
+
+import dev.taskmesh.contract.ApiPaths;
+import dev.taskmesh.contract.agent.AgentDestinations;
+import dev.taskmesh.contract.auth.Claims;
+import dev.taskmesh.gateway.problem.Problems;
+import java.util.Collection;
+import java.util.List;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.core.GrantedAuthority;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationConverter;
+import org.springframework.security.oauth2.server.resource.authentication.ReactiveJwtAuthenticationConverterAdapter;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
+import org.springframework.security.web.server.authorization.ServerAccessDeniedHandler;
+import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
+import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
+
+/**
+ * The gateway's first token check: everything under {@code /api/**} except authentication needs a valid access
+ * token (signature against the registry's JWKS, issuer {@value Claims#ISSUER}, expiry). Roles are checked by the
+ * services, which verify the token again; the Authorization header travels to them unchanged. Stateless, no CSRF:
+ * clients send bearer tokens, never cookies.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebFluxSecurity
+@EnableConfigurationProperties(SecurityProperties.class)
+class GatewaySecurity {
+
+    /**
+     * Paths anyone may call. Agents authenticate on {@code /ws/**} at STOMP CONNECT, inside the session, because
+     * browsers cannot set headers on a WebSocket upgrade.
+     */
+    private static final String[] PUBLIC_PATHS = {
+            ApiPaths.API + "/auth/**", AgentDestinations.ENDPOINT, "/ws/**",
+            "/actuator/health/**", "/actuator/info", "/actuator/prometheus",
+            "/", "/index.html", "/assets/**", "/webjars/**", "/favicon.ico"};
+
+    private static final ServerAuthenticationEntryPoint UNAUTHORIZED = (exchange, e) ->
+            Problems.write(exchange, HttpStatus.UNAUTHORIZED, "Missing, expired or invalid bearer token");
+
+    private static final ServerAccessDeniedHandler FORBIDDEN = (exchange, e) ->
+            Problems.write(exchange, HttpStatus.FORBIDDEN, "Your role does not allow this");
+
+    /**
+     * Public paths get a chain of their own without the resource server, so that a stale token sent along (say,
+     * with a refresh) is passed on for the service to judge instead of being refused here.
+     */
+    @Bean
+    @Order(1)
+    SecurityWebFilterChain publicPaths(ServerHttpSecurity http) {
+        return stateless(http)
+                .securityMatcher(ServerWebExchangeMatchers.pathMatchers(PUBLIC_PATHS))
+                .authorizeExchange(exchanges -> exchanges.anyExchange().permitAll())
+                .build();
+    }
+
+    @Bean
+    @Order(2)
+    SecurityWebFilterChain everythingElse(ServerHttpSecurity http) {
+        return stateless(http)
+                .authorizeExchange(exchanges -> exchanges.anyExchange().authenticated())
+                .oauth2ResourceServer(resourceServer -> resourceServer
+                        .jwt(jwt -> jwt.jwtAuthenticationConverter(
+                                new ReactiveJwtAuthenticationConverterAdapter(rolesFromClaim())))
+                        .authenticationEntryPoint(UNAUTHORIZED)
+                        .accessDeniedHandler(FORBIDDEN))
+                .exceptionHandling(exceptions -> exceptions
+                        .authenticationEntryPoint(UNAUTHORIZED)
+                        .accessDeniedHandler(FORBIDDEN))
+                .build();
+    }
+
+    /** Verifies tokens against the registry's keys, which the decoder fetches and caches. */
+    @Bean
+    ReactiveJwtDecoder jwtDecoder(SecurityProperties properties) {
+        NimbusReactiveJwtDecoder decoder = NimbusReactiveJwtDecoder.withJwkSetUri(properties.jwksUri().toString())
+                .build();
+        decoder.setJwtValidator(JwtValidators.createDefaultWithIssuer(Claims.ISSUER));
+        return decoder;
+    }
+
+    /** Maps the {@code roles} claim to {@code ROLE_*} authorities and {@code sub} to the principal name. */
+    static JwtAuthenticationConverter rolesFromClaim() {
+        var converter = new JwtAuthenticationConverter();
+        converter.setJwtGrantedAuthoritiesConverter(jwt -> {
+            Collection<String> roles = jwt.getClaimAsStringList(Claims.ROLES);
+            return roles == null ? List.<GrantedAuthority>of()
+                    : roles.stream().<GrantedAuthority>map(role -> new SimpleGrantedAuthority("ROLE_" + role)).toList();
+        });
+        return converter;
+    }
+
+    private static ServerHttpSecurity stateless(ServerHttpSecurity http) {
+        return http.csrf(ServerHttpSecurity.CsrfSpec::disable)
+                .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
+                .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
+                .logout(ServerHttpSecurity.LogoutSpec::disable)
+                .requestCache(cache -> cache.requestCache(NoOpServerRequestCache.getInstance()))
+                .securityContextRepository(NoOpServerSecurityContextRepository.getInstance());
+    }
+}
