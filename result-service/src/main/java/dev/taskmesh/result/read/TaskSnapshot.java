@@ -1,0 +1,16 @@
+package dev.taskmesh.result.read;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.taskmesh.contract.task.TaskStatus;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The part of the task-service's task JSON this service needs.
+ *
+ * @param attempt  the current attempt (0 while never assigned), whose uploads are the recorded ones
+ * @param workerId the worker of the current attempt; uploads by any other worker are never served
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+record TaskSnapshot(UUID id, TaskStatus status, int attempt, @Nullable String workerId) {
+}
