@@ -1,0 +1,340 @@
+package dev.taskmesh.agent;
+
+import dev.taskmesh.agent.connection.AgentConnection;
+import dev.taskmesh.agent.connection.LogBatcher;
+import dev.taskmesh.agent.connection.OutputUploader;
+import dev.taskmesh.agent.connection.OutputUploader.UploadException;
+import dev.taskmesh.agent.execution.AttemptLayout;
+import dev.taskmesh.agent.execution.AttemptListener;
+import dev.taskmesh.agent.execution.AttemptResult;
+import dev.taskmesh.agent.execution.AttemptRun;
+import dev.taskmesh.agent.execution.OutputFiles;
+import dev.taskmesh.agent.execution.OutputFiles.LocalFile;
+import dev.taskmesh.agent.execution.TaskExecutor;
+import dev.taskmesh.contract.agent.AgentDestinations;
+import dev.taskmesh.contract.agent.Capabilities;
+import dev.taskmesh.contract.agent.CompletionReceipt;
+import dev.taskmesh.contract.agent.Heartbeat;
+import dev.taskmesh.contract.agent.LogLine;
+import dev.taskmesh.contract.agent.OutputFile;
+import dev.taskmesh.contract.agent.ProtocolError;
+import dev.taskmesh.contract.agent.RunningAttempt;
+import dev.taskmesh.contract.agent.TaskAssignment;
+import dev.taskmesh.contract.agent.TaskCancellation;
+import dev.taskmesh.contract.agent.TaskCompletion;
+import dev.taskmesh.contract.agent.TaskLog;
+import dev.taskmesh.contract.agent.TaskProgress;
+import dev.taskmesh.contract.agent.TaskStarted;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connected agent: runs the assignments pushed over its {@link AgentConnection}, reports their progress and logs,
+ * uploads their outputs and completes them, and keeps each completion until the server's receipt.
+ */
+final class Agent implements AgentConnection.Listener, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Agent.class);
+    /** {@link ProtocolError#code()} for a message about an attempt that is no longer the task's current one. */
+    static final String STALE_ATTEMPT = "STALE_ATTEMPT";
+
+    /** One attempt this agent holds, from its assignment until its completion is sent. */
+    private static final class Active {
+
+        final AttemptRun run;
+        final LogBatcher logs;
+        volatile boolean startedSent;
+        volatile boolean running;
+        /** The server called the attempt stale: it is stopped and never completed, its work cannot be recorded. */
+        volatile boolean abandoned;
+
+        Active(AttemptRun run, LogBatcher logs) {
+            this.run = run;
+            this.logs = logs;
+        }
+    }
+
+    private final Capabilities capabilities;
+    private final Path workDir;
+    private final TaskExecutor executor;
+    private final OutputUploader uploader;
+    private final Clock clock;
+    private final Semaphore slots;
+    private final ScheduledExecutorService scheduler;
+    private final Map<RunningAttempt, Active> active = new ConcurrentHashMap<>();
+    /** Completions sent (or waiting to be sent) without a receipt yet, oldest first. */
+    private final Map<RunningAttempt, TaskCompletion> pending = new LinkedHashMap<>();
+    private @Nullable AgentConnection connection;
+    private volatile boolean stopping;
+
+    Agent(Capabilities capabilities, Path workDir, TaskExecutor executor, OutputUploader uploader, Clock clock) {
+        this.capabilities = capabilities;
+        this.workDir = workDir.toAbsolutePath().normalize();
+        this.executor = executor;
+        this.uploader = uploader;
+        this.clock = clock;
+        this.slots = new Semaphore(capabilities.slots());
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("agent-timer")
+                .factory());
+    }
+
+    /** Sends heartbeats every {@code interval} on the connection and runs it until it is closed. */
+    void run(AgentConnection connection, Duration interval) {
+        this.connection = connection;
+        scheduler.scheduleAtFixedRate(this::sendHeartbeat, interval.toMillis(), interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+        connection.run();
+    }
+
+    @Override
+    public Heartbeat firstHeartbeat() {
+        return heartbeat();
+    }
+
+    @Override
+    public void onConnected() {
+        AgentConnection current = connection;
+        if (current == null) {
+            return;
+        }
+        for (Active attempt : active.values()) {
+            if (attempt.running && !attempt.startedSent) {
+                sendStarted(attempt);
+            }
+        }
+        for (TaskCompletion completion : pendingCompletions()) {
+            log.info("Sending again the completion of task {} attempt {}", completion.taskId(), completion.attempt());
+            current.send(AgentDestinations.COMPLETE, completion);
+        }
+    }
+
+    @Override
+    public void onAssignment(TaskAssignment assignment) {
+        RunningAttempt key = new RunningAttempt(assignment.taskId(), assignment.attempt());
+        if (stopping) {
+            log.warn("Ignoring task {} attempt {}: the agent is stopping", key.taskId(), key.attempt());
+            return;
+        }
+        if (active.containsKey(key) || hasPending(key)) {
+            log.warn("Ignoring a second assignment of task {} attempt {}", key.taskId(), key.attempt());
+            return;
+        }
+        log.info("Assigned task {} attempt {} ({})", key.taskId(), key.attempt(), assignment.type());
+        AttemptLayout layout = AttemptLayout.under(workDir, key.taskId(), key.attempt());
+        LogBatcher logs = new LogBatcher(lines -> send(AgentDestinations.LOG, new TaskLog(key.taskId(), key.attempt(), lines)),
+                scheduler, LogBatcher.DEFAULT_DELAY, LogBatcher.DEFAULT_MAX_LINES, LogBatcher.DEFAULT_MAX_BYTES);
+        AttemptRun run = new AttemptRun(assignment, layout, new AttemptListener() {
+            @Override
+            public void onLog(LogLine line) {
+                logs.add(line);
+            }
+
+            @Override
+            public void onProgress(@Nullable Integer percent, @Nullable String stage) {
+                send(AgentDestinations.PROGRESS,
+                        new TaskProgress(key.taskId(), key.attempt(), percent, stage, null, clock.instant()));
+            }
+        });
+        Active entry = new Active(run, logs);
+        active.put(key, entry);
+        Thread.ofVirtual().name("task-" + key.taskId() + "-" + key.attempt()).start(() -> runAttempt(key, entry));
+    }
+
+    @Override
+    public void onCancellation(TaskCancellation cancellation) {
+        Active attempt = active.get(new RunningAttempt(cancellation.taskId(), cancellation.attempt()));
+        if (attempt == null) {
+            log.info("Cancellation of task {} attempt {} which is not running here (already finished?)",
+                    cancellation.taskId(), cancellation.attempt());
+            return;
+        }
+        log.info("Cancelling task {} attempt {}: {}", cancellation.taskId(), cancellation.attempt(), cancellation.reason());
+        attempt.run.cancel(cancellation.reason());
+    }
+
+    @Override
+    public void onReceipt(CompletionReceipt receipt) {
+        RunningAttempt key = new RunningAttempt(receipt.taskId(), receipt.attempt());
+        TaskCompletion completion;
+        synchronized (pending) {
+            completion = pending.remove(key);
+        }
+        if (completion == null) {
+            log.debug("Receipt for task {} attempt {} which is not pending", key.taskId(), key.attempt());
+            return;
+        }
+        if (receipt.recorded()) {
+            log.info("Task {} attempt {} recorded as {}", key.taskId(), key.attempt(), completion.outcome());
+        } else {
+            log.warn("Task {} attempt {} not recorded: {}", key.taskId(), key.attempt(), receipt.reason());
+        }
+        deleteQuietly(AttemptLayout.under(workDir, key.taskId(), key.attempt()).workDir());
+    }
+
+    @Override
+    public void onProtocolError(ProtocolError error) {
+        log.warn("Server refused a message: {} {} (task {} attempt {})", error.code(), error.message(), error.taskId(),
+                error.attempt());
+        if (STALE_ATTEMPT.equals(error.code()) && error.taskId() != null && error.attempt() != null) {
+            Active attempt = active.get(new RunningAttempt(error.taskId(), error.attempt()));
+            if (attempt != null && !attempt.abandoned) {
+                log.warn("Stopping task {} attempt {}: the server no longer counts it as this worker's",
+                        error.taskId(), error.attempt());
+                attempt.abandoned = true;
+                attempt.run.cancel("attempt is stale: " + error.message());
+            }
+        }
+    }
+
+    /** Kills every running attempt without completing it (the server requeues what an agent gone silent held). */
+    @Override
+    public void close() {
+        stopping = true;
+        active.values().forEach(attempt -> attempt.run.cancel("agent stopping"));
+        long deadline = System.nanoTime() + TaskExecutor.DEFAULT_KILL_GRACE.plusSeconds(5).toNanos();
+        while (active.values().stream().anyMatch(attempt -> attempt.running) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        scheduler.shutdownNow();
+        if (connection != null) {
+            connection.close();
+        }
+    }
+
+    private void runAttempt(RunningAttempt key, Active attempt) {
+        AttemptRun run = attempt.run;
+        try {
+            slots.acquire();
+        } catch (InterruptedException e) {
+            active.remove(key);
+            return;
+        }
+        try {
+            attempt.running = true;
+            deleteQuietly(run.layout().workDir());
+            sendStarted(attempt);
+            AttemptResult result = executor.execute(run);
+            attempt.running = false;
+            if (stopping || attempt.abandoned) {
+                return;
+            }
+            complete(key, attempt, result);
+        } finally {
+            attempt.running = false;
+            attempt.logs.close();
+            run.close();
+            active.remove(key);
+            slots.release();
+        }
+    }
+
+    private void complete(RunningAttempt key, Active attempt, AttemptResult result) {
+        AttemptRun run = attempt.run;
+        List<OutputFile> files = List.of();
+        try {
+            List<LocalFile> local = OutputFiles.list(run.layout().outputDir());
+            run.note(result.outcome() + (result.error() == null ? "" : ": " + result.error())
+                    + "; uploading " + local.size() + " output file(s)");
+            // the log goes up last and must hold every line: stop live batching and close log.txt first
+            attempt.logs.close();
+            run.close();
+            files = uploader.upload(key.taskId(), key.attempt(), local, run.layout().logFile());
+        } catch (UploadException e) {
+            log.warn("Task {} attempt {}: {}", key.taskId(), key.attempt(), e.getMessage());
+            result = result.withUploadFailure(e.getMessage(), e.retryable());
+            files = e.uploaded();
+        } catch (IOException e) {
+            result = result.withUploadFailure("could not upload outputs: cannot list them: " + e.getMessage(), true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        TaskCompletion completion = new TaskCompletion(key.taskId(), key.attempt(), result.outcome(), result.exitCode(),
+                result.error(), result.retryable(), files, clock.instant());
+        synchronized (pending) {
+            pending.put(key, completion);
+        }
+        log.info("Task {} attempt {} finished: {}", key.taskId(), key.attempt(), result.outcome());
+        // removed from the running list only now, so that a heartbeat always shows it as running or pending
+        active.remove(key);
+        send(AgentDestinations.COMPLETE, completion);
+    }
+
+    private void sendStarted(Active attempt) {
+        TaskAssignment assignment = attempt.run.assignment();
+        attempt.startedSent = send(AgentDestinations.STARTED,
+                new TaskStarted(assignment.taskId(), assignment.attempt(), clock.instant()));
+    }
+
+    private void sendHeartbeat() {
+        try {
+            send(AgentDestinations.HEARTBEAT, heartbeat());
+        } catch (RuntimeException e) {
+            // an exception would cancel the schedule: heartbeats must go on
+            log.error("Could not send a heartbeat", e);
+        }
+    }
+
+    /** The running list holds attempts that execute and those whose completion has no receipt yet. */
+    Heartbeat heartbeat() {
+        List<RunningAttempt> running = new ArrayList<>(active.keySet());
+        synchronized (pending) {
+            running.addAll(pending.keySet());
+        }
+        running.sort(Comparator.comparing(RunningAttempt::taskId).thenComparingInt(RunningAttempt::attempt));
+        int free = stopping ? 0 : Math.max(0, capabilities.slots() - active.size());
+        return new Heartbeat(capabilities, running.stream().distinct().toList(), free, clock.instant());
+    }
+
+    private boolean send(String destination, Object payload) {
+        AgentConnection current = connection;
+        return current != null && current.send(destination, payload);
+    }
+
+    private boolean hasPending(RunningAttempt key) {
+        synchronized (pending) {
+            return pending.containsKey(key);
+        }
+    }
+
+    private List<TaskCompletion> pendingCompletions() {
+        synchronized (pending) {
+            return List.copyOf(pending.values());
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("Could not delete {}: {}", dir, e.toString());
+        }
+    }
+}
