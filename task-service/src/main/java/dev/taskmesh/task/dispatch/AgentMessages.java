@@ -1,0 +1,183 @@
+package dev.taskmesh.task.dispatch;
+
+import dev.taskmesh.contract.agent.AgentDestinations;
+import dev.taskmesh.contract.agent.CompletionReceipt;
+import dev.taskmesh.contract.agent.Heartbeat;
+import dev.taskmesh.contract.agent.ProtocolError;
+import dev.taskmesh.contract.agent.RunningAttempt;
+import dev.taskmesh.contract.agent.TaskCompletion;
+import dev.taskmesh.contract.agent.TaskLog;
+import dev.taskmesh.contract.agent.TaskProgress;
+import dev.taskmesh.contract.agent.TaskStarted;
+import dev.taskmesh.task.lifecycle.CancellationRequested;
+import dev.taskmesh.task.lifecycle.TaskLifecycle;
+import dev.taskmesh.task.lifecycle.TaskRow;
+import dev.taskmesh.task.lifecycle.Verdict;
+import java.security.Principal;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.event.EventListener;
+import org.springframework.messaging.converter.MessageConversionException;
+import org.springframework.messaging.handler.annotation.MessageExceptionHandler;
+import org.springframework.messaging.handler.annotation.MessageMapping;
+import org.springframework.messaging.handler.annotation.Payload;
+import org.springframework.messaging.simp.SimpMessageHeaderAccessor;
+import org.springframework.messaging.simp.SimpMessageSendingOperations;
+import org.springframework.messaging.simp.annotation.SendToUser;
+import org.springframework.stereotype.Controller;
+import org.springframework.transaction.event.TransactionalEventListener;
+import org.springframework.web.socket.messaging.SessionDisconnectEvent;
+
+/**
+ * What agents send on {@code /app/agent/*}. The principal is the worker id (set at CONNECT). Messages about an
+ * attempt are fenced by {@link TaskLifecycle}; a refused one is answered with a {@link ProtocolError} on
+ * {@code /user/queue/errors}, except a completion, which is always answered with a {@link CompletionReceipt}.
+ */
+@Controller
+@MessageMapping("/agent")
+class AgentMessages {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentMessages.class);
+    static final String STALE_ATTEMPT = "STALE_ATTEMPT";
+    static final String INVALID_MESSAGE = "INVALID_MESSAGE";
+    static final String SERVER_ERROR = "SERVER_ERROR";
+
+    private final TaskLifecycle lifecycle;
+    private final ConnectedAgents agents;
+    private final HeartbeatRelay heartbeats;
+    private final Dispatcher dispatcher;
+    private final SimpMessageSendingOperations messaging;
+
+    AgentMessages(TaskLifecycle lifecycle, ConnectedAgents agents, HeartbeatRelay heartbeats, Dispatcher dispatcher,
+                  SimpMessageSendingOperations messaging) {
+        this.lifecycle = lifecycle;
+        this.agents = agents;
+        this.heartbeats = heartbeats;
+        this.dispatcher = dispatcher;
+        this.messaging = messaging;
+    }
+
+    /**
+     * The first heartbeat of a session registers the agent: its lease is renewed at once, and the tasks it held
+     * before this session but no longer runs are lost (requeued or failed) before it is offered anything new.
+     */
+    @MessageMapping("/heartbeat")
+    void heartbeat(@Payload Heartbeat heartbeat, Principal principal, SimpMessageHeaderAccessor headers) {
+        require(heartbeat.capabilities() != null && heartbeat.freeSlots() >= 0,
+                "a heartbeat needs capabilities and freeSlots >= 0");
+        String workerId = principal.getName();
+        String sessionId = String.valueOf(headers.getSessionId());
+        Instant now = Instant.now();
+        if (!agents.isRegistered(workerId, sessionId)) {
+            heartbeats.renewNow(workerId, now);
+            List<TaskRow> lost = lifecycle.reconcile(workerId, new HashSet<>(heartbeat.running()),
+                    connectedAt(headers, now), "worker " + workerId + " lost the task (not running after reconnect)");
+            if (!lost.isEmpty()) {
+                log.info("Worker {} reconnected without {} task(s) it held; they were requeued or failed", workerId,
+                        lost.size());
+            }
+        }
+        int free = agents.heartbeat(workerId, sessionId, heartbeat, now);
+        heartbeats.received(workerId, heartbeat, now);
+        if (free > 0) {
+            dispatcher.signal();
+        }
+    }
+
+    @MessageMapping("/started")
+    void started(@Payload TaskStarted started, Principal principal) {
+        require(started.taskId() != null, "taskId is required");
+        refuseIfStale(principal, started.taskId(), started.attempt(),
+                lifecycle.start(principal.getName(), started));
+    }
+
+    @MessageMapping("/progress")
+    void progress(@Payload TaskProgress progress, Principal principal) {
+        require(progress.taskId() != null && progress.at() != null, "taskId and at are required");
+        require(progress.percent() == null || progress.percent() >= 0 && progress.percent() <= 100,
+                "percent must be between 0 and 100");
+        refuseIfStale(principal, progress.taskId(), progress.attempt(),
+                lifecycle.progress(principal.getName(), progress));
+    }
+
+    /** Log lines go to live readers only; the whole log reaches the result-service by upload. */
+    @MessageMapping("/log")
+    void log(@Payload TaskLog taskLog, Principal principal) {
+        require(taskLog.taskId() != null, "taskId is required");
+        Verdict verdict = lifecycle.checkCurrent(principal.getName(), taskLog.taskId(), taskLog.attempt());
+        if (refuseIfStale(principal, taskLog.taskId(), taskLog.attempt(), verdict)) {
+            messaging.convertAndSend("/topic/tasks/" + taskLog.taskId() + "/log", taskLog);
+        }
+    }
+
+    @MessageMapping("/complete")
+    void complete(@Payload TaskCompletion completion, Principal principal) {
+        require(completion.taskId() != null && completion.outcome() != null, "taskId and outcome are required");
+        String workerId = principal.getName();
+        Verdict verdict = lifecycle.complete(workerId, completion);
+        agents.released(workerId, new RunningAttempt(completion.taskId(), completion.attempt()));
+        messaging.convertAndSendToUser(workerId, AgentDestinations.RECEIPTS, new CompletionReceipt(
+                completion.taskId(), completion.attempt(), verdict.accepted(), verdict.reason()));
+        dispatcher.signal();
+    }
+
+    @EventListener
+    void onDisconnect(SessionDisconnectEvent event) {
+        Principal user = event.getUser();
+        if (user != null) {
+            agents.disconnected(user.getName(), event.getSessionId());
+        }
+    }
+
+    /** Tells the agent holding a cancelled task to stop it, once the cancellation is committed. */
+    @TransactionalEventListener
+    void onCancellation(CancellationRequested request) {
+        messaging.convertAndSendToUser(request.workerId(), AgentDestinations.CANCELLATIONS, request.cancellation());
+    }
+
+    @MessageExceptionHandler
+    @SendToUser(destinations = AgentDestinations.ERRORS, broadcast = false)
+    ProtocolError onError(Exception e) {
+        if (e instanceof InvalidMessageException || e instanceof MessageConversionException) {
+            return new ProtocolError(INVALID_MESSAGE, e.getMessage() == null ? "unreadable message" : e.getMessage(),
+                    null, null);
+        }
+        log.warn("Cannot handle an agent message: {}", e.toString());
+        return new ProtocolError(SERVER_ERROR, "the server could not handle this message; send it again later",
+                null, null);
+    }
+
+    /** @return whether the verdict accepted the message */
+    private boolean refuseIfStale(Principal principal, UUID taskId, int attempt, Verdict verdict) {
+        if (!verdict.accepted()) {
+            messaging.convertAndSendToUser(principal.getName(), AgentDestinations.ERRORS,
+                    new ProtocolError(STALE_ATTEMPT, String.valueOf(verdict.reason()), taskId, attempt));
+        }
+        return verdict.accepted();
+    }
+
+    private static Instant connectedAt(SimpMessageHeaderAccessor headers, Instant fallback) {
+        Map<String, Object> attributes = headers.getSessionAttributes();
+        @Nullable Object value = attributes == null ? null : attributes.get(AgentAuthentication.CONNECTED_AT);
+        return value instanceof Instant at ? at : fallback;
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new InvalidMessageException(message);
+        }
+    }
+
+    /** A message that is well-formed JSON but not a valid message of the protocol. */
+    static final class InvalidMessageException extends RuntimeException {
+        InvalidMessageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.taskmesh.task.dispatch;
+
+import dev.taskmesh.contract.agent.Capabilities;
+import dev.taskmesh.contract.agent.Gpu;
+import dev.taskmesh.contract.agent.Heartbeat;
+import dev.taskmesh.contract.agent.RunningAttempt;
+import dev.taskmesh.task.lifecycle.AgentOffer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+import org.springframework.stereotype.Component;
+
+/**
+ * The agents connected to this instance, registered by their first heartbeat after CONNECT and forgotten when
+ * their session ends. Memory only: after a restart, agents reconnect and their heartbeats rebuild it.
+ *
+ * <p>Free slots are the agent's last report minus the tasks pushed to it since that it has not reported yet, so
+ * that an assignment in flight is not counted as a free slot twice.
+ */
+@Component
+class ConnectedAgents {
+
+    private final Map<String, Agent> agents = new ConcurrentHashMap<>();
+
+    ConnectedAgents(MeterRegistry meters) {
+        Gauge.builder("taskmesh.agents.connected", agents, Map::size)
+                .description("Agents connected to this instance").register(meters);
+    }
+
+    /** Whether this session of the worker is registered (has sent a heartbeat). */
+    boolean isRegistered(String workerId, String sessionId) {
+        Agent agent = agents.get(workerId);
+        return agent != null && agent.sessionId.equals(sessionId);
+    }
+
+    /**
+     * Registers or updates the agent from its heartbeat; a newer session of the same worker replaces the old one.
+     *
+     * @return the free slots now
+     */
+    int heartbeat(String workerId, String sessionId, Heartbeat heartbeat, Instant now) {
+        Agent agent = agents.compute(workerId, (id, current) ->
+                current != null && current.sessionId.equals(sessionId) ? current : new Agent(id, sessionId));
+        return agent.update(heartbeat, now);
+    }
+
+    /** The session ended; a newer session of the same worker stays. */
+    void disconnected(String workerId, String sessionId) {
+        agents.computeIfPresent(workerId, (id, agent) -> agent.sessionId.equals(sessionId) ? null : agent);
+    }
+
+    /** Forgets agents silent since before {@code cutoff} (a connection that died without a close). */
+    List<String> forgetSilentSince(Instant cutoff) {
+        List<String> forgotten = new ArrayList<>();
+        agents.values().removeIf(agent -> {
+            boolean silent = agent.lastHeartbeat().isBefore(cutoff);
+            if (silent) {
+                forgotten.add(agent.workerId);
+            }
+            return silent;
+        });
+        return forgotten;
+    }
+
+    /** What each agent with a free slot can take now. */
+    List<AgentOffer> offers() {
+        List<AgentOffer> offers = new ArrayList<>();
+        for (Agent agent : agents.values()) {
+            AgentOffer offer = agent.offer();
+            if (offer != null) {
+                offers.add(offer);
+            }
+        }
+        return offers;
+    }
+
+    void assigned(String workerId, List<RunningAttempt> attempts, Instant now) {
+        Agent agent = agents.get(workerId);
+        if (agent != null) {
+            agent.assigned(attempts, now);
+        }
+    }
+
+    /** The agent finished an attempt: its slot is free until its next heartbeat says otherwise. */
+    void released(String workerId, RunningAttempt attempt) {
+        Agent agent = agents.get(workerId);
+        if (agent != null) {
+            agent.released(attempt);
+        }
+    }
+
+    int size() {
+        return agents.size();
+    }
+
+    /** One connected agent; its mutable state is guarded by its own lock. */
+    private static final class Agent {
+
+        final String workerId;
+        final String sessionId;
+        private Capabilities capabilities = new Capabilities(0, 0, List.of(), List.of(), List.of(), 0, "", "");
+        private Instant lastHeartbeat = Instant.EPOCH;
+        private int freeSlots;
+        /** Pushed to the agent, not yet in one of its heartbeats, with when they were pushed. */
+        private final Map<RunningAttempt, Instant> inFlight = new HashMap<>();
+
+        Agent(String workerId, String sessionId) {
+            this.workerId = workerId;
+            this.sessionId = sessionId;
+        }
+
+        synchronized int update(Heartbeat heartbeat, Instant now) {
+            capabilities = heartbeat.capabilities();
+            lastHeartbeat = now;
+            Set<RunningAttempt> running = new HashSet<>(heartbeat.running());
+            // an assignment older than a few heartbeats that the agent never reported did not arrive
+            Instant tooOld = now.minusSeconds(60);
+            inFlight.entrySet().removeIf(e -> running.contains(e.getKey()) || e.getValue().isBefore(tooOld));
+            freeSlots = Math.max(0, heartbeat.freeSlots() - inFlight.size());
+            return freeSlots;
+        }
+
+        synchronized Instant lastHeartbeat() {
+            return lastHeartbeat;
+        }
+
+        synchronized @Nullable AgentOffer offer() {
+            if (freeSlots <= 0) {
+                return null;
+            }
+            return new AgentOffer(workerId, capabilities.taskTypes(), capabilities.cpus(), capabilities.memoryMb(),
+                    capabilities.gpus().stream().map(Gpu::memoryMb).toList(), capabilities.labels(), freeSlots);
+        }
+
+        synchronized void assigned(List<RunningAttempt> attempts, Instant now) {
+            attempts.forEach(a -> inFlight.put(a, now));
+            freeSlots = Math.max(0, freeSlots - attempts.size());
+        }
+
+        synchronized void released(RunningAttempt attempt) {
+            inFlight.remove(attempt);
+            freeSlots = Math.min(freeSlots + 1, Math.max(0, capabilities.slots() - inFlight.size()));
+        }
+    }
+}

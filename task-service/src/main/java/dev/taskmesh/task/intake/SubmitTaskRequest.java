@@ -1,0 +1,44 @@
+package dev.taskmesh.task.intake;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.PositiveOrZero;
+import jakarta.validation.constraints.Size;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Body of {@code POST /api/v1/tasks}.
+ *
+ * @param type           {@code command} or a handler's type
+ * @param input          a JSON object, {@code {}} when absent; for {@code command}: {@code argv} and {@code env}
+ * @param priority       higher runs first
+ * @param maxAttempts    attempts before the task fails for good; the configured default when absent
+ * @param idempotencyKey a second submission of the same owner with the same key returns the first task
+ * @param targetWorkers  when not empty, only these workers may run it
+ */
+record SubmitTaskRequest(
+        @NotNull @Pattern(regexp = "[a-z0-9][a-z0-9._-]{0,63}",
+                message = "must be 1 to 64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit")
+        String type,
+        @Nullable JsonNode input,
+        @Valid @Nullable Requirements requirements,
+        @Min(-1000) @Max(1000) @Nullable Integer priority,
+        @Min(1) @Max(604800) @Nullable Integer timeoutSeconds,
+        @Min(1) @Max(20) @Nullable Integer maxAttempts,
+        @Size(max = 200) @Nullable String idempotencyKey,
+        @Size(max = 100) @Nullable List<@NotBlank @Size(max = 200) String> targetWorkers) {
+
+    /** Hard requirements; every field is optional. */
+    record Requirements(@PositiveOrZero @Nullable Integer cpus,
+                        @PositiveOrZero @Nullable Long memoryMb,
+                        @PositiveOrZero @Nullable Integer gpus,
+                        @PositiveOrZero @Nullable Long gpuMemoryMb,
+                        @Size(max = 50) @Nullable List<@NotBlank @Size(max = 200) String> labels) {
+    }
+}

@@ -1,0 +1,294 @@
+package dev.taskmesh.task.lifecycle;
+
+import dev.taskmesh.contract.agent.Outcome;
+import dev.taskmesh.contract.agent.RunningAttempt;
+import dev.taskmesh.contract.agent.TaskCancellation;
+import dev.taskmesh.contract.agent.TaskCompletion;
+import dev.taskmesh.contract.agent.TaskProgress;
+import dev.taskmesh.contract.agent.TaskStarted;
+import dev.taskmesh.contract.task.TaskStatus;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Every change of a task's state, each in one transaction. Changes that come from agents are fenced: the sender
+ * must be the worker of the task's current attempt, name that attempt, and the status must allow the change
+ * ({@link TaskStatus#canMoveTo}). Each change is published as a {@link TaskChanged} event.
+ */
+@Service
+public class TaskLifecycle {
+
+    private static final Comparator<TaskRow> DISPATCH_ORDER = Comparator.comparingInt(TaskRow::priority).reversed()
+            .thenComparing(TaskRow::createdAt);
+
+    private final TaskStore store;
+    private final ApplicationEventPublisher events;
+
+    TaskLifecycle(TaskStore store, ApplicationEventPublisher events) {
+        this.store = store;
+        this.events = events;
+    }
+
+    /**
+     * A stored submission.
+     *
+     * @param created false when the owner had already submitted a task with the same idempotency key, which is
+     *                returned instead
+     */
+    public record Submission(TaskRow task, boolean created) {
+    }
+
+    /**
+     * The result of a cancel request.
+     *
+     * @param cancelled false when the task already had its outcome, unchanged
+     */
+    public record Cancellation(TaskRow task, boolean cancelled) {
+    }
+
+    /** Stores a new QUEUED task, or finds the one the owner submitted before with the same idempotency key. */
+    @Transactional
+    public Submission submit(NewTask task) {
+        Optional<TaskRow> inserted = store.insert(UUID.randomUUID(), task, now());
+        if (inserted.isPresent()) {
+            events.publishEvent(new TaskChanged(inserted.get(), null));
+            return new Submission(inserted.get(), true);
+        }
+        // the unique index turned a second task with this key into a no-op: answer with the first one
+        String key = Objects.requireNonNull(task.idempotencyKey());
+        TaskRow existing = store.findByIdempotencyKey(task.owner(), key)
+                .orElseThrow(() -> new IllegalStateException("Conflicting task vanished for key " + key));
+        return new Submission(existing, false);
+    }
+
+    /**
+     * Cancels a task that has no outcome yet. A task an agent holds is CANCELLED at once, and the agent is told to
+     * stop it ({@link CancellationRequested}).
+     */
+    @Transactional
+    public Optional<Cancellation> cancel(UUID taskId, String cancelledBy) {
+        Optional<TaskRow> found = store.lock(taskId);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        TaskRow before = found.get();
+        if (!before.status().canMoveTo(TaskStatus.CANCELLED)) {
+            return Optional.of(new Cancellation(before, false));
+        }
+        Instant now = now();
+        String reason = "cancelled by " + cancelledBy;
+        TaskRow after = store.cancel(taskId, reason, now)
+                .orElseThrow(() -> new IllegalStateException("Locked task " + taskId + " changed"));
+        if (before.status().isActive() && before.workerId() != null) {
+            store.finishAttemptRow(taskId, before.attempt(), AttemptStatus.CANCELLED, reason, now,
+                    AttemptStatus.RUNNING);
+            events.publishEvent(new CancellationRequested(before.workerId(),
+                    new TaskCancellation(taskId, before.attempt(), reason)));
+        }
+        events.publishEvent(new TaskChanged(after, before.status()));
+        return Optional.of(new Cancellation(after, true));
+    }
+
+    /** Assigns up to {@code offer.limit()} matching queued tasks to the agent, best first, each as a new attempt. */
+    @Transactional
+    public List<TaskRow> claim(AgentOffer offer) {
+        if (offer.limit() <= 0 || offer.taskTypes().isEmpty()) {
+            return List.of();
+        }
+        List<TaskRow> claimed = new ArrayList<>(store.claim(offer, now()));
+        if (claimed.isEmpty()) {
+            return List.of();
+        }
+        store.insertRunningAttempts(claimed);
+        claimed.sort(DISPATCH_ORDER);
+        claimed.forEach(task -> events.publishEvent(new TaskChanged(task, TaskStatus.QUEUED)));
+        return List.copyOf(claimed);
+    }
+
+    /** The agent began running an attempt: ASSIGNED to RUNNING. */
+    @Transactional
+    public Verdict start(String workerId, TaskStarted started) {
+        Instant now = now();
+        Optional<TaskRow> running = store.markRunning(started.taskId(), started.attempt(), workerId, now);
+        if (running.isPresent()) {
+            events.publishEvent(new TaskChanged(running.get(), TaskStatus.ASSIGNED));
+            return Verdict.accept();
+        }
+        TaskRow task = store.find(started.taskId()).orElse(null);
+        if (task != null && task.isHeldBy(workerId, started.attempt()) && task.status() == TaskStatus.RUNNING) {
+            return Verdict.acceptRepeated("already running");
+        }
+        return stale(workerId, started.taskId(), started.attempt(), task, now);
+    }
+
+    /** Stores the progress of the current attempt; a new stage closes the previous step. */
+    @Transactional
+    public Verdict progress(String workerId, TaskProgress progress) {
+        TaskRow task = store.lock(progress.taskId()).orElse(null);
+        if (task == null || !task.isHeldBy(workerId, progress.attempt()) || !task.status().isActive()) {
+            return stale(workerId, progress.taskId(), progress.attempt(), task, now());
+        }
+        TaskRow saved = store.saveProgress(task, Progress.next(task.progress(), progress))
+                .orElseThrow(() -> new IllegalStateException("Locked task " + task.id() + " changed"));
+        events.publishEvent(new TaskChanged(saved, task.status()));
+        return Verdict.accept();
+    }
+
+    /** Whether the attempt is the current, active attempt of this worker (for messages that change nothing). */
+    @Transactional(readOnly = true)
+    public Verdict checkCurrent(String workerId, UUID taskId, int attempt) {
+        TaskRow task = store.find(taskId).orElse(null);
+        if (task == null || !task.isHeldBy(workerId, attempt) || !task.status().isActive()) {
+            return Verdict.refuse(staleReason(workerId, taskId, attempt, task));
+        }
+        return Verdict.accept();
+    }
+
+    /**
+     * Records how an attempt ended. Exactly one completion of the current attempt wins; a repeat of the recorded one
+     * (the agent lost the receipt) is accepted again without changing anything.
+     */
+    @Transactional
+    public Verdict complete(String workerId, TaskCompletion completion) {
+        Instant now = now();
+        TaskRow task = store.lock(completion.taskId()).orElse(null);
+        if (task == null) {
+            return stale(workerId, completion.taskId(), completion.attempt(), null, now);
+        }
+        Optional<AttemptRow> attempt = store.findAttempt(task.id(), completion.attempt());
+        if (attempt.isPresent() && attempt.get().workerId().equals(workerId)
+                && attempt.get().status() == recordedAs(completion.outcome())) {
+            return Verdict.acceptRepeated("already recorded");
+        }
+        if (!task.isHeldBy(workerId, completion.attempt()) || !task.status().isActive()) {
+            return stale(workerId, task.id(), completion.attempt(), task, now);
+        }
+        return switch (completion.outcome()) {
+            case SUCCEEDED -> finish(task, TaskStatus.SUCCEEDED, AttemptStatus.SUCCEEDED, null, null, now);
+            case FAILED -> {
+                String error = failure(completion);
+                boolean retry = completion.retryable() && task.attempt() < task.maxAttempts();
+                yield finish(task, retry ? TaskStatus.QUEUED : TaskStatus.FAILED, AttemptStatus.FAILED, error, error,
+                        now);
+            }
+            case CANCELLED -> {
+                String error = completion.error() == null ? "cancelled by the agent"
+                        : "cancelled by the agent: " + completion.error();
+                yield finish(task, TaskStatus.CANCELLED, AttemptStatus.CANCELLED, error, error, now);
+            }
+        };
+    }
+
+    /**
+     * Active tasks whose worker holds no unexpired lease are lost: back to the queue while attempts remain, else
+     * FAILED.
+     *
+     * @param reason what happened, e.g. {@code worker w1 lost the task (no heartbeat for 30s)}, by worker id
+     */
+    @Transactional
+    public List<TaskRow> loseUnleased(int limit, Function<String, String> reason) {
+        Instant now = now();
+        List<TaskRow> lost = new ArrayList<>();
+        for (TaskRow task : store.lockActiveWithoutLease(now, limit)) {
+            String workerId = String.valueOf(task.workerId());
+            lose(task, reason.apply(workerId), now).ifPresent(lost::add);
+        }
+        return lost;
+    }
+
+    /**
+     * After a reconnect, the tasks the worker held before {@code connectedAt} but no longer runs are lost.
+     *
+     * @param running what the agent says it runs
+     */
+    @Transactional
+    public List<TaskRow> reconcile(String workerId, Set<RunningAttempt> running, Instant connectedAt, String reason) {
+        Instant now = now();
+        List<TaskRow> lost = new ArrayList<>();
+        for (TaskRow task : store.lockActiveOf(workerId, connectedAt)) {
+            if (!running.contains(new RunningAttempt(task.id(), task.attempt()))) {
+                lose(task, reason, now).ifPresent(lost::add);
+            }
+        }
+        return lost;
+    }
+
+    private Optional<TaskRow> lose(TaskRow task, String reason, Instant now) {
+        boolean retry = task.attempt() < task.maxAttempts();
+        String taskError = retry ? reason
+                : reason + " after " + task.attempt() + (task.attempt() == 1 ? " attempt" : " attempts");
+        Optional<TaskRow> after = store.finishAttempt(task, retry ? TaskStatus.QUEUED : TaskStatus.FAILED, taskError,
+                now);
+        after.ifPresent(changed -> {
+            store.finishAttemptRow(task.id(), task.attempt(), AttemptStatus.LOST, reason, now, AttemptStatus.RUNNING);
+            events.publishEvent(new TaskChanged(changed, task.status()));
+        });
+        return after;
+    }
+
+    private Verdict finish(TaskRow task, TaskStatus next, AttemptStatus attemptStatus, @Nullable String taskError,
+                           @Nullable String attemptError, Instant now) {
+        if (!task.status().canMoveTo(next)) {
+            return Verdict.refuse("task " + task.id() + " cannot move from " + task.status() + " to " + next);
+        }
+        Optional<TaskRow> after = store.finishAttempt(task, next, taskError, now);
+        if (after.isEmpty()) {
+            return Verdict.refuse("task " + task.id() + " changed meanwhile");
+        }
+        store.finishAttemptRow(task.id(), task.attempt(), attemptStatus, attemptError, now, AttemptStatus.RUNNING);
+        events.publishEvent(new TaskChanged(after.get(), task.status()));
+        return Verdict.accept();
+    }
+
+    private Verdict stale(String workerId, UUID taskId, int attempt, @Nullable TaskRow task, Instant now) {
+        String reason = staleReason(workerId, taskId, attempt, task);
+        if (task != null) {
+            store.markStale(taskId, attempt, workerId, reason, now);
+        }
+        return Verdict.refuse(reason);
+    }
+
+    private static String staleReason(String workerId, UUID taskId, int attempt, @Nullable TaskRow task) {
+        if (task == null) {
+            return "task " + taskId + " is unknown";
+        }
+        if (!task.isHeldBy(workerId, attempt)) {
+            return "attempt " + attempt + " of task " + taskId + " is not the current attempt of worker " + workerId
+                    + " (the task is " + task.status() + " at attempt " + task.attempt() + ")";
+        }
+        return "task " + taskId + " is already " + task.status();
+    }
+
+    private static AttemptStatus recordedAs(Outcome outcome) {
+        return switch (outcome) {
+            case SUCCEEDED -> AttemptStatus.SUCCEEDED;
+            case FAILED -> AttemptStatus.FAILED;
+            case CANCELLED -> AttemptStatus.CANCELLED;
+        };
+    }
+
+    private static String failure(TaskCompletion completion) {
+        if (completion.error() != null && !completion.error().isBlank()) {
+            return completion.error();
+        }
+        return completion.exitCode() == null ? "attempt " + completion.attempt() + " failed"
+                : "exit code " + completion.exitCode();
+    }
+
+    /** Database timestamps keep microseconds; so does every instant this service writes. */
+    static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+}

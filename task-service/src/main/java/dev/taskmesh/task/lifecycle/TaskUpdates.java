@@ -1,0 +1,88 @@
+package dev.taskmesh.task.lifecycle;
+
+import dev.taskmesh.contract.task.TaskStatus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+import org.springframework.messaging.simp.SimpMessageSendingOperations;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.event.TransactionalEventListener;
+
+/**
+ * After each committed change: tells live clients on {@code /topic/tasks/{id}} and counts it in the metrics.
+ * Metric names are public API.
+ */
+@Component
+class TaskUpdates {
+
+    /** The small JSON live clients get on {@code /topic/tasks/{id}}. */
+    record TaskUpdate(UUID id, TaskStatus status, int attempt, @Nullable Progress progress) {
+    }
+
+    private final SimpMessageSendingOperations messaging;
+    private final Counter submitted;
+    private final Counter succeeded;
+    private final Counter failed;
+    private final Counter cancelled;
+    private final Timer dispatchLatency;
+    private final Timer runTime;
+
+    TaskUpdates(SimpMessageSendingOperations messaging, MeterRegistry meters) {
+        this.messaging = messaging;
+        this.submitted = Counter.builder("taskmesh.tasks.submitted").description("Tasks accepted")
+                .register(meters);
+        this.succeeded = Counter.builder("taskmesh.tasks.succeeded").description("Tasks that succeeded")
+                .register(meters);
+        this.failed = Counter.builder("taskmesh.tasks.failed").description("Tasks that failed for good")
+                .register(meters);
+        this.cancelled = Counter.builder("taskmesh.tasks.cancelled").description("Tasks cancelled")
+                .register(meters);
+        this.dispatchLatency = Timer.builder("taskmesh.tasks.dispatch.latency")
+                .description("From entering the queue (submit or requeue) to assignment").register(meters);
+        this.runTime = Timer.builder("taskmesh.tasks.run.time")
+                .description("From the agent's start to the task's outcome").register(meters);
+    }
+
+    @TransactionalEventListener
+    void onChange(TaskChanged change) {
+        TaskRow task = change.task();
+        messaging.convertAndSend(topic(task.id()),
+                new TaskUpdate(task.id(), task.status(), task.attempt(), task.progress()));
+        if (change.statusChanged()) {
+            count(change);
+        }
+    }
+
+    private void count(TaskChanged change) {
+        TaskRow task = change.task();
+        switch (task.status()) {
+            case QUEUED -> {
+                if (change.previous() == null) {
+                    submitted.increment();
+                }
+            }
+            case ASSIGNED -> {
+                if (task.assignedAt() != null) {
+                    dispatchLatency.record(Duration.between(task.queuedAt(), task.assignedAt()));
+                }
+            }
+            case RUNNING -> {
+                // nothing to count: the run time is recorded with the outcome
+            }
+            case SUCCEEDED, FAILED, CANCELLED -> {
+                (task.status() == TaskStatus.SUCCEEDED ? succeeded
+                        : task.status() == TaskStatus.FAILED ? failed : cancelled).increment();
+                if (task.startedAt() != null && task.finishedAt() != null) {
+                    runTime.record(Duration.between(task.startedAt(), task.finishedAt()));
+                }
+            }
+        }
+    }
+
+    static String topic(UUID taskId) {
+        return "/topic/tasks/" + taskId;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.taskmesh.task.lifecycle;
+
+import dev.taskmesh.contract.task.TaskStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The task JSON of {@code GET /api/v1/tasks/{id}}. Other services read {@code attempt} and {@code workerId} to
+ * decide which attempt's outputs are the recorded ones: these names are public API.
+ */
+public record TaskView(UUID id, String type, TaskStatus status, String owner, String ownerName, JsonNode input,
+                       Requirements requirements, int priority, @Nullable Integer timeoutSeconds, int maxAttempts,
+                       @Nullable String idempotencyKey, List<String> targetWorkers, int attempt,
+                       @Nullable String workerId, @Nullable Progress progress, @Nullable String error,
+                       Instant createdAt, @Nullable Instant assignedAt, @Nullable Instant startedAt,
+                       @Nullable Instant finishedAt, List<Attempt> attempts) {
+
+    public TaskView {
+        targetWorkers = List.copyOf(targetWorkers);
+        attempts = List.copyOf(attempts);
+    }
+
+    /** One attempt, oldest first. */
+    public record Attempt(int attempt, String workerId, AttemptStatus status, Instant assignedAt,
+                          @Nullable Instant startedAt, @Nullable Instant finishedAt, @Nullable String error) {
+
+        static Attempt from(AttemptRow row) {
+            return new Attempt(row.attempt(), row.workerId(), row.status(), row.assignedAt(), row.startedAt(),
+                    row.finishedAt(), row.error());
+        }
+    }
+
+    static TaskView from(TaskRow t, List<AttemptRow> attempts) {
+        return new TaskView(t.id(), t.type(), t.status(), t.owner(), t.ownerName(), t.input(), t.requirements(),
+                t.priority(), t.timeoutSeconds(), t.maxAttempts(), t.idempotencyKey(), t.targetWorkers(),
+                t.attempt(), t.workerId(), t.progress(), t.error(), t.createdAt(), t.assignedAt(), t.startedAt(),
+                t.finishedAt(), attempts.stream().map(Attempt::from).toList());
+    }
+}
