@@ -1,4 +1,7 @@
-/** The api-gateway of Taskmesh: routing, a first token check, WebSocket proxying, the landing page. */
+/**
+ * The api-gateway of Taskmesh: routing, a first token check, WebSocket proxying, the dashboard and its login
+ * session.
+ */
 @NullMarked
 package dev.taskmesh.gateway;
 

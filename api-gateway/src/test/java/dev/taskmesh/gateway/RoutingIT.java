@@ -82,16 +82,6 @@ class RoutingIT extends GatewayTestBase {
     }
 
     @Test
-    void servesTheLandingPageWithoutAToken() {
-        HttpResponse<String> response = gateway.get("/", null);
-
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                type -> assertThat(type).startsWith("text/html"));
-        assertThat(response.body()).contains("<title>Taskmesh</title>", "/api/v1/auth/token");
-    }
-
-    @Test
     void servesHealthAndMetricsWithoutAToken() {
         assertThat(gateway.get("/actuator/health", null).statusCode()).isEqualTo(200);
         assertThat(gateway.get("/actuator/info", null).statusCode()).isEqualTo(200);

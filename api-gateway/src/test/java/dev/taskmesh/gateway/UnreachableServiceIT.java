@@ -3,6 +3,7 @@ package dev.taskmesh.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskmesh.testsupport.TestTokens;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -10,7 +11,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-/** The gateway with a task-service that is down: nothing listens on its port. */
+/** The gateway with a task-service and a registry that are down: nothing listens on their ports. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class UnreachableServiceIT {
 
@@ -24,6 +25,7 @@ class UnreachableServiceIT {
     static void deadTaskService(DynamicPropertyRegistry registry) {
         Upstreams.register(registry);
         registry.add("taskmesh.gateway.task-service-url", () -> "http://127.0.0.1:" + DEAD_PORT);
+        registry.add("taskmesh.gateway.registry-url", () -> "http://127.0.0.1:" + DEAD_PORT);
         TOKENS.registerJwks(registry);
     }
 
@@ -47,5 +49,22 @@ class UnreachableServiceIT {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(GatewayClient.json(response)).containsEntry("service", "result-service");
+    }
+
+    @Test
+    void answersServiceUnavailableToADashboardLoginWhenTheRegistryIsDown() {
+        GatewayClient gateway = new GatewayClient(port);
+
+        HttpResponse<String> response = gateway.send(gateway.request("/ui/session", null)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"ada\",\"password\":\"secret-pw\"}"))
+                .build());
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(GatewayClient.json(response))
+                .containsEntry("status", 503)
+                .containsEntry("detail", "worker-registry is not reachable")
+                .containsEntry("instance", "/ui/session");
     }
 }

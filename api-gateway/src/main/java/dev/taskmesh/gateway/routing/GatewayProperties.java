@@ -12,7 +12,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param resultServiceUrl base URL of the result-service: results, output files, logs
  */
 @ConfigurationProperties("taskmesh.gateway")
-record GatewayProperties(@DefaultValue("http://127.0.0.1:8081") URI registryUrl,
+public record GatewayProperties(@DefaultValue("http://127.0.0.1:8081") URI registryUrl,
                          @DefaultValue("http://127.0.0.1:8082") URI taskServiceUrl,
                          @DefaultValue("http://127.0.0.1:8083") URI resultServiceUrl) {
 }

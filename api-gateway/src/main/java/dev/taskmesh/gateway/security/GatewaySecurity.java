@@ -24,14 +24,16 @@ import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.authorization.ServerAccessDeniedHandler;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
+import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter.ReferrerPolicy;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
 
 /**
  * The gateway's first token check: everything under {@code /api/**} except authentication needs a valid access
  * token (signature against the registry's JWKS, issuer {@value Claims#ISSUER}, expiry). Roles are checked by the
- * services, which verify the token again; the Authorization header travels to them unchanged. Stateless, no CSRF:
- * clients send bearer tokens, never cookies.
+ * services, which verify the token again; the Authorization header travels to them unchanged. Stateless, no CSRF
+ * tokens: API clients send bearer tokens, never cookies; the one cookie, the dashboard's refresh token, is guarded
+ * by the session endpoints themselves (see {@code dev.taskmesh.gateway.session}).
  */
 @Configuration(proxyBeanMethods = false)
 @EnableWebFluxSecurity
@@ -39,19 +41,47 @@ import org.springframework.security.web.server.util.matcher.ServerWebExchangeMat
 class GatewaySecurity {
 
     /**
-     * Paths anyone may call. Agents authenticate on {@code /ws/**} at STOMP CONNECT, inside the session, because
-     * browsers cannot set headers on a WebSocket upgrade.
+     * Paths anyone may call. Agents and browsers authenticate on {@code /ws/**} at STOMP CONNECT, inside the
+     * session, because browsers cannot set headers on a WebSocket upgrade. The dashboard's session endpoints take
+     * a password or the refresh-token cookie instead of a bearer token.
      */
     private static final String[] PUBLIC_PATHS = {
-            ApiPaths.API + "/auth/**", AgentDestinations.ENDPOINT, "/ws/**",
-            "/actuator/health/**", "/actuator/info", "/actuator/prometheus",
+            ApiPaths.API + "/auth/**", AgentDestinations.ENDPOINT, "/ws/**", "/ui/session", "/ui/session/**",
+            "/actuator/health/**", "/actuator/info", "/actuator/prometheus"};
+
+    /** The dashboard's static files: public, and served with {@link #CONTENT_SECURITY_POLICY}. */
+    private static final String[] DASHBOARD_PATHS = {
             "/", "/index.html", "/assets/**", "/webjars/**", "/favicon.ico"};
+
+    /**
+     * Only the gateway's own files may run or style the dashboard, and it may connect to nothing but the gateway
+     * (WebSocket included): injected markup can neither run scripts nor send data elsewhere.
+     */
+    private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; connect-src 'self' ws: wss:; "
+            + "img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'";
 
     private static final ServerAuthenticationEntryPoint UNAUTHORIZED = (exchange, e) ->
             Problems.write(exchange, HttpStatus.UNAUTHORIZED, "Missing, expired or invalid bearer token");
 
     private static final ServerAccessDeniedHandler FORBIDDEN = (exchange, e) ->
             Problems.write(exchange, HttpStatus.FORBIDDEN, "Your role does not allow this");
+
+    /**
+     * The dashboard's files. Spring Security's no-store header is left off here so that the browser revalidates
+     * them (see {@code spring.web.resources.cache}) instead of downloading every module again on each visit.
+     */
+    @Bean
+    @Order(0)
+    SecurityWebFilterChain dashboard(ServerHttpSecurity http) {
+        return stateless(http)
+                .securityMatcher(ServerWebExchangeMatchers.pathMatchers(DASHBOARD_PATHS))
+                .authorizeExchange(exchanges -> exchanges.anyExchange().permitAll())
+                .headers(headers -> headers
+                        .cache(ServerHttpSecurity.HeaderSpec.CacheSpec::disable)
+                        .contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
+                        .referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER)))
+                .build();
+    }
 
     /**
      * Public paths get a chain of their own without the resource server, so that a stale token sent along (say,

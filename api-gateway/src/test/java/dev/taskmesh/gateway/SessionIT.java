@@ -1,0 +1,188 @@
+package dev.taskmesh.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskmesh.testsupport.TestTokens;
+import java.net.HttpCookie;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import org.assertj.core.api.InstanceOfAssertFactories;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** The dashboard's login session against a stand-in registry that issues and rotates tokens like the real one. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class SessionIT {
+
+    private static final TestTokens TOKENS = TestTokens.shared();
+    private static final FakeRegistry REGISTRY = new FakeRegistry(TOKENS);
+
+    @LocalServerPort
+    int port;
+
+    private GatewayClient gateway;
+
+    @DynamicPropertySource
+    static void registry(DynamicPropertyRegistry registry) {
+        Upstreams.register(registry);
+        registry.add("taskmesh.gateway.registry-url", REGISTRY::url);
+        TOKENS.registerJwks(registry);
+    }
+
+    @BeforeEach
+    void client() {
+        gateway = new GatewayClient(port);
+    }
+
+    @Test
+    void loginReturnsTheAccessTokenAndKeepsTheRefreshTokenInAStrictHttpOnlyCookie() {
+        HttpResponse<String> response = login(FakeRegistry.PASSWORD);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Cache-Control")).hasValue("no-store");
+        Map<String, Object> body = GatewayClient.json(response);
+        assertThat(body).containsEntry("expires_in", 900).doesNotContainKey("refresh_token");
+        assertThat(body.get("user")).isEqualTo(Map.of("id", FakeRegistry.USER_ID, "username", "ada",
+                "roles", List.of("ADMIN", "USER")));
+        // The token works on the API like any other bearer token.
+        String accessToken = (String) body.get("access_token");
+        assertThat(gateway.get("/api/v1/tasks", accessToken).statusCode()).isEqualTo(200);
+
+        String setCookie = setCookie(response);
+        assertThat(setCookie).contains("HttpOnly", "SameSite=Strict", "Path=/ui/session", "Max-Age=2592000")
+                .doesNotContain("Secure");
+        HttpCookie cookie = HttpCookie.parse(setCookie).getFirst();
+        assertThat(cookie.getName()).isEqualTo("taskmesh_refresh");
+        assertThat(REGISTRY.isLive(cookie.getValue())).isTrue();
+    }
+
+    @Test
+    void refusesAWrongPasswordAsProblemWithoutACookie() {
+        HttpResponse<String> response = login("wrong-password");
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(GatewayClient.json(response))
+                .containsEntry("status", 401)
+                .containsEntry("detail", "Invalid username or password")
+                .containsEntry("instance", "/ui/session");
+        assertThat(response.headers().allValues("Set-Cookie")).noneMatch(c -> c.contains("refresh-"));
+    }
+
+    @Test
+    void refusesALoginWithoutAPassword() {
+        HttpResponse<String> response = gateway.send(json("/ui/session", "{\"username\":\"ada\"}").build());
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(GatewayClient.json(response)).containsEntry("detail", "username and password are required");
+    }
+
+    @Test
+    void refreshesWithTheCookieIntoANewAccessTokenAndARotatedCookie() {
+        String firstRefreshToken = refreshTokenOf(login(FakeRegistry.PASSWORD));
+
+        HttpResponse<String> response = refresh(firstRefreshToken, "taskmesh");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        Map<String, Object> body = GatewayClient.json(response);
+        assertThat((String) body.get("access_token")).isNotBlank();
+        assertThat(body.get("user")).asInstanceOf(InstanceOfAssertFactories.MAP)
+                .containsEntry("username", "ada");
+        String rotated = refreshTokenOf(response);
+        assertThat(rotated).isNotEqualTo(firstRefreshToken);
+        assertThat(REGISTRY.isLive(rotated)).isTrue();
+        assertThat(REGISTRY.isLive(firstRefreshToken)).isFalse();
+        assertThat(setCookie(response)).contains("HttpOnly", "SameSite=Strict", "Path=/ui/session");
+    }
+
+    @Test
+    void refusesARefreshWithoutTheCsrfHeader() {
+        String refreshToken = refreshTokenOf(login(FakeRegistry.PASSWORD));
+
+        HttpResponse<String> missing = refresh(refreshToken, null);
+        HttpResponse<String> wrong = refresh(refreshToken, "XMLHttpRequest");
+
+        assertThat(missing.statusCode()).isEqualTo(403);
+        assertThat(missing.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(wrong.statusCode()).isEqualTo(403);
+        // The refresh token was not spent.
+        assertThat(REGISTRY.isLive(refreshToken)).isTrue();
+    }
+
+    @Test
+    void refusesARefreshWithoutACookieAndClearsIt() {
+        HttpResponse<String> response = refresh(null, "taskmesh");
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(GatewayClient.json(response)).containsEntry("status", 401).containsEntry("detail",
+                "No session; log in");
+        assertThat(setCookie(response)).startsWith("taskmesh_refresh=;").contains("Max-Age=0");
+    }
+
+    @Test
+    void refusesAUsedRefreshTokenAndClearsTheCookie() {
+        String refreshToken = refreshTokenOf(login(FakeRegistry.PASSWORD));
+        assertThat(refresh(refreshToken, "taskmesh").statusCode()).isEqualTo(200);
+
+        HttpResponse<String> replay = refresh(refreshToken, "taskmesh");
+
+        assertThat(replay.statusCode()).isEqualTo(401);
+        assertThat(GatewayClient.json(replay)).containsEntry("detail", "Your session has ended; log in again");
+        assertThat(setCookie(replay)).startsWith("taskmesh_refresh=;").contains("Max-Age=0");
+    }
+
+    @Test
+    void logoutClearsTheCookie() {
+        String refreshToken = refreshTokenOf(login(FakeRegistry.PASSWORD));
+
+        HttpResponse<String> response = gateway.send(gateway.request("/ui/session", null)
+                .header("Cookie", "taskmesh_refresh=" + refreshToken)
+                .DELETE().build());
+
+        assertThat(response.statusCode()).isEqualTo(204);
+        assertThat(setCookie(response)).startsWith("taskmesh_refresh=;")
+                .contains("Max-Age=0", "Path=/ui/session", "HttpOnly", "SameSite=Strict");
+    }
+
+    private HttpResponse<String> login(String password) {
+        return gateway.send(json("/ui/session",
+                "{\"username\":\"ada\",\"password\":\"" + password + "\"}").build());
+    }
+
+    private HttpResponse<String> refresh(@Nullable String refreshToken, @Nullable String requestedWith) {
+        HttpRequest.Builder request = gateway.request("/ui/session/refresh", null)
+                .POST(HttpRequest.BodyPublishers.noBody());
+        if (refreshToken != null) {
+            request.header("Cookie", "taskmesh_refresh=" + refreshToken);
+        }
+        if (requestedWith != null) {
+            request.header("X-Requested-With", requestedWith);
+        }
+        return gateway.send(request.build());
+    }
+
+    private HttpRequest.Builder json(String path, String body) {
+        return gateway.request(path, null)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    private static String refreshTokenOf(HttpResponse<String> response) {
+        assertThat(response.statusCode()).isEqualTo(200);
+        return HttpCookie.parse(setCookie(response)).getFirst().getValue();
+    }
+
+    private static String setCookie(HttpResponse<String> response) {
+        List<String> cookies = response.headers().allValues("Set-Cookie").stream()
+                .filter(c -> c.startsWith("taskmesh_refresh=")).toList();
+        assertThat(cookies).hasSize(1);
+        return cookies.getFirst();
+    }
+}
