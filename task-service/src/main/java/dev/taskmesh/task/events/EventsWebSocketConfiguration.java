@@ -2,6 +2,7 @@ package dev.taskmesh.task.events;
 
 import dev.taskmesh.task.dispatch.StompAudience;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.server.ServerHttpRequest;
@@ -55,7 +56,7 @@ class EventsWebSocketConfiguration implements WebSocketMessageBrokerConfigurer {
 
         @Override
         public void afterHandshake(ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler handler,
-                                   @org.jspecify.annotations.Nullable Exception exception) {
+                                   @Nullable Exception exception) {
             // nothing to undo
         }
     }

@@ -78,6 +78,7 @@ public class TaskStatistics {
                     failed.getOrDefault(at, 0L)));
         }
 
+        // [queued, running] now, whenever submitted
         long[] current = new long[2];
         jdbc.query("""
                 SELECT count(*) FILTER (WHERE status = 'QUEUED') AS queued,
