@@ -42,6 +42,8 @@ abstract class IntegrationTestBase {
         TOKENS.registerJwks(registry);
         registry.add("taskmesh.security.internal-secret", () -> "test-internal-secret");
         registry.add("taskmesh.dispatch.registry-url", () -> "http://127.0.0.1:" + unusedPort());
+        // one heartbeat summary per worker on /topic/workers, whatever the timing of a test's heartbeats
+        registry.add("taskmesh.events.worker-summary-interval", () -> "1h");
     }
 
     /** A task type no other test uses, so that each test's agents see only its own tasks. */

@@ -152,6 +152,21 @@ final class TestAgent implements AutoCloseable {
         });
     }
 
+    /** Subscribes to any destination, as a misbehaving agent would; what arrives is ignored. */
+    void subscribeTo(String destination) {
+        session().subscribe(destination, new StompFrameHandler() {
+            @Override
+            public Type getPayloadType(StompHeaders headers) {
+                return byte[].class;
+            }
+
+            @Override
+            public void handleFrame(StompHeaders headers, @Nullable Object payload) {
+                // not expected to arrive: the subscription is refused
+            }
+        });
+    }
+
     TestAgent withCapabilities(int cpus, List<Long> gpuMemoryMb, List<String> labels) {
         List<Gpu> gpus = gpuMemoryMb.stream().map(mb -> new Gpu(0, "Test GPU", mb, null)).toList();
         capabilities = new Capabilities(cpus, capabilities.memoryMb(), gpus, capabilities.taskTypes(), labels,
@@ -214,9 +229,14 @@ final class TestAgent implements AutoCloseable {
 
     @Override
     public void close() {
-        if (session != null && session.isConnected()) {
-            session.disconnect();
+        try {
+            if (session != null && session.isConnected()) {
+                session.disconnect();
+            }
+        } catch (RuntimeException e) {
+            // the server closed the session already (after an ERROR frame)
+        } finally {
+            client.stop();
         }
-        client.stop();
     }
 }

@@ -7,6 +7,7 @@ import dev.taskmesh.support.ApiException;
 import dev.taskmesh.support.Caller;
 import dev.taskmesh.task.lifecycle.NewTask;
 import dev.taskmesh.task.lifecycle.Requirements;
+import dev.taskmesh.task.lifecycle.TaskCursor;
 import dev.taskmesh.task.lifecycle.TaskFilter;
 import dev.taskmesh.task.lifecycle.TaskLifecycle;
 import dev.taskmesh.task.lifecycle.TaskPage;
@@ -14,6 +15,9 @@ import dev.taskmesh.task.lifecycle.TaskQueries;
 import dev.taskmesh.task.lifecycle.TaskView;
 import jakarta.validation.Valid;
 import java.net.URI;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,6 +46,7 @@ class TaskController {
     static final String REPLAYED_HEADER = "Idempotent-Replayed";
     static final String COMMAND = "command";
     private static final int MAX_PAGE_SIZE = 200;
+    private static final int MAX_SEARCH_LENGTH = 64;
 
     private final TaskLifecycle lifecycle;
     private final TaskQueries queries;
@@ -76,12 +81,22 @@ class TaskController {
         return task;
     }
 
+    /**
+     * Tasks newest first. Filters: {@code status}, {@code type}, {@code owner} (admins), {@code createdAfter}
+     * (inclusive) and {@code createdBefore} (exclusive) as ISO-8601 instants, {@code q} (an exact task id, a task id
+     * prefix or a type prefix). Paging by {@code page} and {@code size}, or by the {@code nextCursor} of the
+     * previous answer passed as {@code after}, which stays fast however deep the page.
+     */
     @GetMapping
     TaskPage list(@RequestParam(required = false) @Nullable String status,
                   @RequestParam(required = false) @Nullable String type,
                   @RequestParam(required = false) @Nullable String owner,
                   @RequestParam(defaultValue = "0") int page,
                   @RequestParam(defaultValue = "20") int size,
+                  @RequestParam(required = false) @Nullable String createdAfter,
+                  @RequestParam(required = false) @Nullable String createdBefore,
+                  @RequestParam(required = false) @Nullable String q,
+                  @RequestParam(required = false) @Nullable String after,
                   Caller caller) {
         requirePerson(caller);
         if (page < 0) {
@@ -97,8 +112,23 @@ class TaskController {
             }
             ownerFilter = caller.id();
         }
+        TaskCursor cursor = null;
+        if (after != null && !after.isBlank()) {
+            if (page > 0) {
+                throw ApiException.badRequest("use either page or after, not both");
+            }
+            try {
+                cursor = TaskCursor.decode(after);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("after must be the nextCursor of a previous answer");
+            }
+        }
+        String search = blankToNull(q);
+        if (search != null && search.length() > MAX_SEARCH_LENGTH) {
+            throw ApiException.badRequest("q must be at most " + MAX_SEARCH_LENGTH + " characters");
+        }
         return queries.page(new TaskFilter(parseStatus(status), blankToNull(type), blankToNull(ownerFilter), page,
-                size));
+                size, instant("createdAfter", createdAfter), instant("createdBefore", createdBefore), search, cursor));
     }
 
     @PostMapping("/{id}/cancel")
@@ -160,7 +190,7 @@ class TaskController {
         }
     }
 
-    private static void requirePerson(Caller caller) {
+    static void requirePerson(Caller caller) {
         if (!caller.roles().contains(Claims.ROLE_USER) && !caller.isAdmin()) {
             throw ApiException.forbidden("Tasks are submitted and read by users; this token's roles "
                     + caller.roles() + " do not allow it");
@@ -181,6 +211,17 @@ class TaskController {
             return TaskStatus.valueOf(status.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("status must be one of " + List.of(TaskStatus.values()));
+        }
+    }
+
+    static @Nullable Instant instant(String name, @Nullable String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(value.trim()).toInstant();
+        } catch (DateTimeParseException e) {
+            throw ApiException.badRequest(name + " must be an ISO-8601 instant such as 2026-01-31T12:00:00Z");
         }
     }
 

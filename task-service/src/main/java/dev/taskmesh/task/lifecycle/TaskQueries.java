@@ -13,6 +13,9 @@ import org.springframework.transaction.annotation.Transactional;
 @Transactional(readOnly = true)
 public class TaskQueries {
 
+    /** Up to this many matching tasks, a listing's total is an exact count. */
+    public static final int EXACT_TOTAL_LIMIT = 10_000;
+
     private final TaskStore store;
 
     TaskQueries(TaskStore store) {
@@ -23,20 +26,41 @@ public class TaskQueries {
         return store.find(id).map(this::view);
     }
 
+    /** The owner of a task, without reading the rest of it (authorization checks). */
+    public Optional<String> ownerOf(UUID id) {
+        return store.ownerOf(id);
+    }
+
     public TaskView view(TaskRow task) {
         return TaskView.from(task, store.attemptsOf(List.of(task.id())));
     }
 
+    /**
+     * One page newest first, with a cursor to the next one. The total is exact up to {@value #EXACT_TOTAL_LIMIT}
+     * matching tasks; above, counting exactly would read every match, so the planner's estimate is given instead.
+     */
     public TaskPage page(TaskFilter filter) {
-        List<TaskRow> rows = store.page(filter);
+        // one row more than the page tells whether there is a next page
+        List<TaskRow> fetched = store.page(filter, filter.size() + 1);
+        boolean more = fetched.size() > filter.size();
+        List<TaskRow> rows = more ? fetched.subList(0, filter.size()) : fetched;
         Map<UUID, List<AttemptRow>> attempts = store.attemptsOf(rows.stream().map(TaskRow::id).toList()).stream()
                 .collect(Collectors.groupingBy(AttemptRow::taskId));
         List<TaskView> items = rows.stream()
                 .map(row -> TaskView.from(row, attempts.getOrDefault(row.id(), List.of())))
                 .toList();
-        long total = rows.size() < filter.size() && (filter.page() == 0 || !rows.isEmpty())
-                ? (long) filter.page() * filter.size() + rows.size()
-                : store.count(filter);
-        return new TaskPage(items, filter.page(), filter.size(), total);
+        String nextCursor = more ? TaskCursor.of(rows.getLast()).encode() : null;
+        boolean offsetPage = filter.after() == null;
+        if (offsetPage && !more && (filter.page() == 0 || !rows.isEmpty())) {
+            // the last page of an offset listing tells the total without counting
+            return new TaskPage(items, filter.page(), filter.size(), (long) filter.page() * filter.size() + rows.size(),
+                    false, null);
+        }
+        long capped = store.cappedCount(filter, EXACT_TOTAL_LIMIT + 1);
+        if (capped <= EXACT_TOTAL_LIMIT) {
+            return new TaskPage(items, filter.page(), filter.size(), capped, false, nextCursor);
+        }
+        long estimate = Math.max(store.estimatedCount(filter), capped);
+        return new TaskPage(items, filter.page(), filter.size(), estimate, true, nextCursor);
     }
 }

@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -18,6 +17,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Repository;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -57,6 +57,10 @@ class TaskStore {
         return first(jdbc.query("SELECT * FROM tasks WHERE id = ?", taskMapper, id));
     }
 
+    Optional<String> ownerOf(UUID id) {
+        return first(jdbc.queryForList("SELECT owner FROM tasks WHERE id = ?", String.class, id));
+    }
+
     /** Reads the task and locks its row until the transaction ends. */
     Optional<TaskRow> lock(UUID id) {
         return first(jdbc.query("SELECT * FROM tasks WHERE id = ? FOR UPDATE", taskMapper, id));
@@ -67,37 +71,25 @@ class TaskStore {
                 key));
     }
 
-    List<TaskRow> page(TaskFilter filter) {
-        List<Object> args = new ArrayList<>();
-        String where = where(filter, args);
-        args.add(filter.size());
-        args.add((long) filter.page() * filter.size());
-        return jdbc.query("SELECT * FROM tasks" + where + " ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-                taskMapper, args.toArray());
+    /** One page of a listing, at most {@code limit} rows. */
+    List<TaskRow> page(TaskFilter filter, int limit) {
+        TaskListSql page = TaskListSql.page(filter, limit);
+        return jdbc.query(page.sql(), taskMapper, page.argArray());
     }
 
-    long count(TaskFilter filter) {
-        List<Object> args = new ArrayList<>();
-        Long count = jdbc.queryForObject("SELECT count(*) FROM tasks" + where(filter, args), Long.class,
-                args.toArray());
-        return count == null ? 0 : count;
+    /** How many tasks match, counting no further than {@code cap}. */
+    long cappedCount(TaskFilter filter, int cap) {
+        TaskListSql count = TaskListSql.cappedCount(filter, cap);
+        Long n = jdbc.queryForObject(count.sql(), Long.class, count.argArray());
+        return n == null ? 0 : n;
     }
 
-    private static String where(TaskFilter filter, List<Object> args) {
-        List<String> conditions = new ArrayList<>();
-        if (filter.status() != null) {
-            conditions.add("status = ?");
-            args.add(filter.status().name());
-        }
-        if (filter.type() != null) {
-            conditions.add("type = ?");
-            args.add(filter.type());
-        }
-        if (filter.owner() != null) {
-            conditions.add("owner = ?");
-            args.add(filter.owner());
-        }
-        return conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+    /** The planner's estimate of how many tasks match: cheap whatever the table's size, from its statistics. */
+    long estimatedCount(TaskFilter filter) {
+        TaskListSql explain = TaskListSql.estimate(filter);
+        String plan = jdbc.queryForObject(explain.sql(), String.class, explain.argArray());
+        JsonNode rows = plan == null ? null : json.readTree(plan).path(0).path("Plan").get("Plan Rows");
+        return rows == null ? 0 : rows.asLong();
     }
 
     /** Claims up to {@code offer.limit()} queued tasks the agent can run, best first, skipping rows others hold. */
