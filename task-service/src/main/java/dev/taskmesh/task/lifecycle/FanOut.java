@@ -14,7 +14,6 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
@@ -174,11 +173,13 @@ public class FanOut {
     }
 
     /**
-     * After a child's outcome was committed: a group parent whose children all have their outcome now gets its own
-     * (in one guarded statement, so that of two children finishing together exactly one ends the group). For a task
-     * parent, answers the parent if an agent runs it, to be told.
+     * After a child's outcome was committed (in a transaction of its own, so that the child's row lock is gone and a
+     * cancel of the parent, which locks the parent and then its children, cannot deadlock with it): a group parent
+     * whose children all have their outcome now gets its own, in one guarded statement, so that of two children
+     * ending together exactly one ends the group. For a task parent, answers the parent if an agent runs it, to be
+     * told.
      */
-    @Transactional(propagation = Propagation.REQUIRES_NEW)
+    @Transactional
     public Optional<ParentState> childFinished(UUID parentId) {
         ParentState parent = fanOut.parentState(parentId).orElse(null);
         if (parent == null) {
