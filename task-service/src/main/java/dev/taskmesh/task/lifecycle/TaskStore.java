@@ -233,8 +233,11 @@ class TaskStore {
     /** Counts of tasks per status, for the gauges. */
     List<StatusCount> countByStatus() {
         return jdbc.query("""
-                SELECT status, count(*) AS n FROM tasks WHERE status IN ('QUEUED', 'RUNNING') GROUP BY status""",
-                (rs, n) -> new StatusCount(TaskStatus.valueOf(rs.getString("status")), rs.getLong("n")));
+                SELECT status, count(*) AS n FROM tasks WHERE status IN ('QUEUED', 'RUNNING') AND type <> ?
+                GROUP BY status""",
+                (rs, n) -> new StatusCount(TaskStatus.valueOf(rs.getString("status")), rs.getLong("n")),
+                // a running group is no work of any agent
+                TaskRow.GROUP_TYPE);
     }
 
     record StatusCount(TaskStatus status, long count) {
