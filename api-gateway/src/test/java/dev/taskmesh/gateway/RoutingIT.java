@@ -20,6 +20,8 @@ class RoutingIT extends GatewayTestBase {
             "POST, /api/v1/workers/w-1/token,                            worker-registry",
             "GET,  /api/v1/tasks?status=QUEUED&page=2&q=a%20b,           task-service",
             "POST, /api/v1/tasks,                                        task-service",
+            "POST, /api/v1/tasks:batch?view=ids,                         task-service",
+            "GET,  /api/v1/tasks/t-1/children?page=1,                    task-service",
             "GET,  /api/v1/tasks/t-1,                                    task-service",
             "POST, /api/v1/tasks/t-1/cancel,                             task-service",
             "GET,  /api/v1/tasks/t-1/result,                             result-service",

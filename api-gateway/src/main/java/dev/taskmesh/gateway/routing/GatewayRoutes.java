@@ -40,7 +40,8 @@ class GatewayRoutes {
                         List.of(ApiPaths.API + "/auth/**", ApiPaths.USERS, ApiPaths.USERS + "/**",
                                 ApiPaths.WORKERS, ApiPaths.WORKERS + "/**")),
                 new Target("task-service", "task-service", properties.taskServiceUrl(),
-                        List.of(ApiPaths.TASKS, ApiPaths.TASKS + "/**")),
+                        // "/api/v1/tasks/**" does not match "/api/v1/tasks:batch", a segment of its own
+                        List.of(ApiPaths.TASKS, ApiPaths.TASKS + "/**", ApiPaths.TASKS_BATCH)),
                 // The agents' STOMP endpoint (AgentDestinations.ENDPOINT) and later client topics.
                 new Target("task-service-websocket", "task-service", webSocketUri(properties.taskServiceUrl()),
                         List.of(AgentDestinations.ENDPOINT, "/ws/**")));

@@ -76,6 +76,7 @@ class AgentMessages {
         Instant now = Instant.now();
         if (!agents.isRegistered(workerId, sessionId)) {
             heartbeats.renewNow(workerId, now);
+            heartbeats.saveLabels(workerId, heartbeat.capabilities().labels());
             List<TaskRow> lost = lifecycle.reconcile(workerId, new HashSet<>(heartbeat.running()),
                     connectedAt(headers, now), "worker " + workerId + " lost the task (not running after reconnect)");
             if (!lost.isEmpty()) {

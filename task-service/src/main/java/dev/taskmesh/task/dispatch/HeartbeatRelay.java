@@ -68,6 +68,11 @@ class HeartbeatRelay implements SchedulingConfigurer {
         leases.renew(Map.of(workerId, receivedAt.plus(properties.lease())));
     }
 
+    /** Keeps the labels of a newly registered agent with its lease (broadcasts to a label choose by them). */
+    void saveLabels(String workerId, List<String> labels) {
+        leases.saveLabels(workerId, labels);
+    }
+
     void flush() {
         renewLeases();
         forward();

@@ -2,6 +2,7 @@ package dev.taskmesh.task.dispatch;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
@@ -28,5 +29,11 @@ class LeaseStore {
                         .sorted(Map.Entry.comparingByKey()) // one lock order, so that two instances never deadlock
                         .map(e -> new Object[] {e.getKey(), e.getValue().atOffset(ZoneOffset.UTC)})
                         .toList());
+    }
+
+    /** The labels of the worker's agent, for broadcasts to a label; written when its session registers. */
+    void saveLabels(String workerId, List<String> labels) {
+        jdbc.update("UPDATE worker_leases SET labels = ?::text[] WHERE worker_id = ?", labels.toArray(String[]::new),
+                workerId);
     }
 }

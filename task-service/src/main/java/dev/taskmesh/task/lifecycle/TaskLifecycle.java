@@ -34,10 +34,12 @@ public class TaskLifecycle {
             .thenComparing(TaskRow::createdAt);
 
     private final TaskStore store;
+    private final FanOutStore fanOut;
     private final ApplicationEventPublisher events;
 
-    TaskLifecycle(TaskStore store, ApplicationEventPublisher events) {
+    TaskLifecycle(TaskStore store, FanOutStore fanOut, ApplicationEventPublisher events) {
         this.store = store;
+        this.fanOut = fanOut;
         this.events = events;
     }
 
@@ -74,8 +76,8 @@ public class TaskLifecycle {
     }
 
     /**
-     * Cancels a task that has no outcome yet. A task an agent holds is CANCELLED at once, and the agent is told to
-     * stop it ({@link CancellationRequested}).
+     * Cancels a task that has no outcome yet, and every descendant (children, their children, …) that has none. A
+     * task an agent holds is CANCELLED at once, and the agent is told to stop it ({@link CancellationRequested}).
      */
     @Transactional
     public Optional<Cancellation> cancel(UUID taskId, String cancelledBy) {
@@ -89,6 +91,17 @@ public class TaskLifecycle {
         }
         Instant now = now();
         String reason = "cancelled by " + cancelledBy;
+        TaskRow after = cancelLocked(before, reason, now);
+        // children (and theirs) go with their parent: a group's, a broadcast's, those a running task submitted
+        String childReason = reason + " (with its parent " + taskId + ")";
+        for (TaskRow child : fanOut.lockOpenDescendants(taskId)) {
+            cancelLocked(child, childReason, now);
+        }
+        return Optional.of(new Cancellation(after, true));
+    }
+
+    private TaskRow cancelLocked(TaskRow before, String reason, Instant now) {
+        UUID taskId = before.id();
         TaskRow after = store.cancel(taskId, reason, now)
                 .orElseThrow(() -> new IllegalStateException("Locked task " + taskId + " changed"));
         if (before.status().isActive() && before.workerId() != null) {
@@ -98,7 +111,7 @@ public class TaskLifecycle {
                     new TaskCancellation(taskId, before.attempt(), reason)));
         }
         events.publishEvent(new TaskChanged(after, before.status()));
-        return Optional.of(new Cancellation(after, true));
+        return after;
     }
 
     /** Assigns up to {@code offer.limit()} matching queued tasks to the agent, best first, each as a new attempt. */

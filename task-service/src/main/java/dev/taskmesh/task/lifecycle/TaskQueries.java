@@ -1,5 +1,6 @@
 package dev.taskmesh.task.lifecycle;
 
+import dev.taskmesh.contract.task.TaskStatus;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,11 +18,14 @@ public class TaskQueries {
     public static final int EXACT_TOTAL_LIMIT = 10_000;
 
     private final TaskStore store;
+    private final FanOutStore fanOut;
 
-    TaskQueries(TaskStore store) {
+    TaskQueries(TaskStore store, FanOutStore fanOut) {
         this.store = store;
+        this.fanOut = fanOut;
     }
 
+    /** The task with its attempts and its first children. */
     public Optional<TaskView> find(UUID id) {
         return store.find(id).map(this::view);
     }
@@ -31,8 +35,35 @@ public class TaskQueries {
         return store.ownerOf(id);
     }
 
+    /** Only the task's status, in one read. */
+    public Optional<TaskStatus> status(UUID id) {
+        return store.find(id).map(TaskRow::status);
+    }
+
+    /** The task with its attempts and its first children. */
     public TaskView view(TaskRow task) {
-        return TaskView.from(task, store.attemptsOf(List.of(task.id())));
+        TaskView view = TaskView.from(task, store.attemptsOf(List.of(task.id())));
+        List<TaskView.Child> children = fanOut.childSummaries(task.id(), TaskView.CHILDREN_SHOWN);
+        long count = children.size() < TaskView.CHILDREN_SHOWN ? children.size() : fanOut.childCount(task.id());
+        return view.withChildren(children, count);
+    }
+
+    /** The tasks with their attempts, in the given order, without children (as in lists). */
+    public List<TaskView> views(List<TaskRow> rows) {
+        Map<UUID, List<AttemptRow>> attempts = store.attemptsOf(rows.stream().map(TaskRow::id).toList()).stream()
+                .collect(Collectors.groupingBy(AttemptRow::taskId));
+        return rows.stream()
+                .map(row -> TaskView.from(row, attempts.getOrDefault(row.id(), List.of())))
+                .toList();
+    }
+
+    /** One page of a task's children, oldest first, as full task JSON without their own children. */
+    public TaskPage children(UUID parentId, int page, int size) {
+        List<TaskView> items = views(fanOut.children(parentId, size, (long) page * size));
+        long total = items.size() < size && (page == 0 || !items.isEmpty())
+                ? (long) page * size + items.size()
+                : fanOut.childCount(parentId);
+        return new TaskPage(items, page, size, total);
     }
 
     /**
@@ -44,11 +75,7 @@ public class TaskQueries {
         List<TaskRow> fetched = store.page(filter, filter.size() + 1);
         boolean more = fetched.size() > filter.size();
         List<TaskRow> rows = more ? fetched.subList(0, filter.size()) : fetched;
-        Map<UUID, List<AttemptRow>> attempts = store.attemptsOf(rows.stream().map(TaskRow::id).toList()).stream()
-                .collect(Collectors.groupingBy(AttemptRow::taskId));
-        List<TaskView> items = rows.stream()
-                .map(row -> TaskView.from(row, attempts.getOrDefault(row.id(), List.of())))
-                .toList();
+        List<TaskView> items = views(rows);
         String nextCursor = more ? TaskCursor.of(rows.getLast()).encode() : null;
         boolean offsetPage = filter.after() == null;
         if (offsetPage && !more && (filter.page() == 0 || !rows.isEmpty())) {

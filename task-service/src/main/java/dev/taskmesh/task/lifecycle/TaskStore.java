@@ -178,6 +178,7 @@ class TaskStore {
         return jdbc.query("""
                 SELECT * FROM tasks t
                 WHERE t.status IN""" + " " + ACTIVE + """
+                  AND t.worker_id IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM worker_leases l WHERE l.worker_id = t.worker_id AND l.expires_at > ?)
                 ORDER BY t.assigned_at
                 LIMIT ?
@@ -224,8 +225,11 @@ class TaskStore {
     /** Counts of tasks per status, for the gauges. */
     List<StatusCount> countByStatus() {
         return jdbc.query("""
-                SELECT status, count(*) AS n FROM tasks WHERE status IN ('QUEUED', 'RUNNING') GROUP BY status""",
-                (rs, n) -> new StatusCount(TaskStatus.valueOf(rs.getString("status")), rs.getLong("n")));
+                SELECT status, count(*) AS n FROM tasks WHERE status IN ('QUEUED', 'RUNNING') AND type <> ?
+                GROUP BY status""",
+                (rs, n) -> new StatusCount(TaskStatus.valueOf(rs.getString("status")), rs.getLong("n")),
+                // a running group is no work of any agent
+                TaskRow.GROUP_TYPE);
     }
 
     record StatusCount(TaskStatus status, long count) {
@@ -243,7 +247,12 @@ class TaskStore {
                 rs.getString("worker_id"), progress == null ? null : json.readValue(progress, Progress.class),
                 rs.getString("error"), requiredInstant(rs, "created_at"), requiredInstant(rs, "queued_at"),
                 instant(rs, "assigned_at"), instant(rs, "started_at"), instant(rs, "finished_at"),
-                rs.getLong("version"));
+                rs.getLong("version"), rs.getObject("parent_id", UUID.class));
+    }
+
+    /** Maps a whole {@code tasks} row, for other stores of this package. */
+    RowMapper<TaskRow> taskMapper() {
+        return taskMapper;
     }
 
     private AttemptRow mapAttempt(ResultSet rs, int rowNum) throws SQLException {

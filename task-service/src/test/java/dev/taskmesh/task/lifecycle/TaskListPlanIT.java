@@ -55,7 +55,7 @@ class TaskListPlanIT {
                 OWNERS, OWNERS, TASKS, TaskStore.ts(NEWEST));
         jdbc.execute("ANALYZE tasks");
         store = new TaskStore(jdbc, WireJson.mapper());
-        queries = new TaskQueries(store);
+        queries = new TaskQueries(store, new FanOutStore(jdbc, WireJson.mapper(), store));
     }
 
     private static String plan(TaskFilter filter) {
