@@ -25,7 +25,8 @@ import org.springframework.stereotype.Component;
  * Authenticates agents at STOMP CONNECT and keeps them to their destinations afterwards. The WebSocket handshake is
  * public; the CONNECT frame must carry {@code Authorization: Bearer <worker JWT>} and a {@code worker-id} header
  * equal to the token's subject. The session's user is then the worker id. After CONNECT an agent may only SEND to
- * {@code /app/agent/**} and SUBSCRIBE to its own queues (assignments, cancellations, receipts, errors). Anything
+ * {@code /app/agent/**} and SUBSCRIBE to its own queues (assignments, cancellations, receipts, errors,
+ * submissions, children). Anything
  * refused ends the session with an ERROR frame. Sessions of people ({@link StompAudience#PEOPLE}, from
  * {@code /ws/events}) are left to their own interceptor.
  */
@@ -40,7 +41,9 @@ class AgentAuthentication implements ChannelInterceptor {
             AgentDestinations.USER_PREFIX + AgentDestinations.ASSIGNMENTS,
             AgentDestinations.USER_PREFIX + AgentDestinations.CANCELLATIONS,
             AgentDestinations.USER_PREFIX + AgentDestinations.RECEIPTS,
-            AgentDestinations.USER_PREFIX + AgentDestinations.ERRORS);
+            AgentDestinations.USER_PREFIX + AgentDestinations.ERRORS,
+            AgentDestinations.USER_PREFIX + AgentDestinations.SUBMISSIONS,
+            AgentDestinations.USER_PREFIX + AgentDestinations.CHILDREN);
 
     private final JwtDecoder jwtDecoder;
 
