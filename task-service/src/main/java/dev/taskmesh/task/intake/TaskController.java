@@ -5,6 +5,7 @@ import dev.taskmesh.contract.auth.Claims;
 import dev.taskmesh.contract.task.TaskStatus;
 import dev.taskmesh.support.ApiException;
 import dev.taskmesh.support.Caller;
+import dev.taskmesh.task.lifecycle.LifecycleProperties;
 import dev.taskmesh.task.lifecycle.NewTask;
 import dev.taskmesh.task.lifecycle.Requirements;
 import dev.taskmesh.task.lifecycle.TaskFilter;
@@ -14,6 +15,7 @@ import dev.taskmesh.task.lifecycle.TaskQueries;
 import dev.taskmesh.task.lifecycle.TaskView;
 import jakarta.validation.Valid;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,11 +48,14 @@ class TaskController {
     private final TaskLifecycle lifecycle;
     private final TaskQueries queries;
     private final TaskProperties properties;
+    private final LifecycleProperties lifecycleProperties;
 
-    TaskController(TaskLifecycle lifecycle, TaskQueries queries, TaskProperties properties) {
+    TaskController(TaskLifecycle lifecycle, TaskQueries queries, TaskProperties properties,
+                   LifecycleProperties lifecycleProperties) {
         this.lifecycle = lifecycle;
         this.queries = queries;
         this.properties = properties;
+        this.lifecycleProperties = lifecycleProperties;
     }
 
     @PostMapping
@@ -128,11 +133,17 @@ class TaskController {
         Requirements requirements = r == null ? Requirements.NONE
                 : new Requirements(orZero(r.cpus()), r.memoryMb() == null ? 0 : r.memoryMb(), orZero(r.gpus()),
                         r.gpuMemoryMb() == null ? 0 : r.gpuMemoryMb(), r.labels() == null ? List.of() : r.labels());
+        Duration defaultQueueTimeout = lifecycleProperties.defaultQueueTimeout();
+        Integer queueTimeout = request.queueTimeoutSeconds() != null ? request.queueTimeoutSeconds()
+                : defaultQueueTimeout == null ? null : (int) Math.max(1, defaultQueueTimeout.toSeconds());
+        SubmitTaskRequest.Retry retry = request.retry();
         return new NewTask(request.type(), caller.id(), caller.name(), input, requirements,
                 orZero(request.priority()), request.timeoutSeconds(),
                 request.maxAttempts() == null ? properties.defaultMaxAttempts() : request.maxAttempts(),
                 blankToNull(request.idempotencyKey()),
-                request.targetWorkers() == null ? List.of() : request.targetWorkers().stream().distinct().toList());
+                request.targetWorkers() == null ? List.of() : request.targetWorkers().stream().distinct().toList(),
+                queueTimeout, retry == null ? null : retry.backoffSeconds(),
+                retry == null ? null : retry.maxBackoffSeconds());
     }
 
     /** A command runs {@code argv} directly (no shell) with {@code env} added to the agent's environment. */
