@@ -234,7 +234,10 @@ class LifecycleIT extends IntegrationTestBase {
 
         await().atMost(Duration.ofSeconds(15)).until(() -> "waiting: no online worker has 2 GPUs with 24576 MiB"
                 .equals(task(user, id).get("waitingReason").asString(null)));
-        assertThat(status(user, id)).isEqualTo("QUEUED");
+        JsonNode waiting = task(user, id);
+        assertThat(waiting.get("status").asString()).isEqualTo("QUEUED");
+        assertThat(waiting.get("queueTimeoutSeconds").isNull()).as("no default queue timeout").isTrue();
+        assertThat(waiting.get("runAfter").isNull()).isTrue();
         assertThat(cpuOnly.assignments).isEmpty();
 
         // a worker with one big GPU is not enough; one with two that are big enough gets it
