@@ -348,7 +348,8 @@ class LifecycleIT extends IntegrationTestBase {
                 .until(() -> agent.assignments.isEmpty() && status(user, waiting).equals("QUEUED"));
         await().atMost(Duration.ofSeconds(15)).until(() -> "waiting: every online worker that can run it is draining"
                 .equals(task(user, waiting).get("waitingReason").asString(null)));
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(RecordingRegistry.bodies()).as("forwarded heartbeats")
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(RecordingRegistry.bodies())
+                .as("forwarded heartbeats")
                 .anyMatch(body -> body.contains("\"workerId\":\"" + agent.workerId + "\"")
                         && body.contains("\"draining\":true")));
 

@@ -51,7 +51,8 @@ class LeaseStore {
                        heard_at = CASE WHEN fresher THEN EXCLUDED.heard_at ELSE worker_leases.heard_at END,
                        cpus = CASE WHEN fresher THEN EXCLUDED.cpus ELSE worker_leases.cpus END,
                        memory_mb = CASE WHEN fresher THEN EXCLUDED.memory_mb ELSE worker_leases.memory_mb END,
-                       gpu_memory_mb = CASE WHEN fresher THEN EXCLUDED.gpu_memory_mb ELSE worker_leases.gpu_memory_mb END,
+                       gpu_memory_mb = CASE WHEN fresher THEN EXCLUDED.gpu_memory_mb
+                                            ELSE worker_leases.gpu_memory_mb END,
                        labels = CASE WHEN fresher THEN EXCLUDED.labels ELSE worker_leases.labels END,
                        task_types = CASE WHEN fresher THEN EXCLUDED.task_types ELSE worker_leases.task_types END,
                        slots = CASE WHEN fresher THEN EXCLUDED.slots ELSE worker_leases.slots END"""

@@ -11,8 +11,8 @@ import org.jspecify.annotations.Nullable;
  * Why no online worker can ever run a queued task, in words a person can act on. The checks mirror the claim
  * statement's hard requirements (targets, task type, labels, CPUs, memory, GPUs with their memory) and are applied
  * one after the other, so the reason names the first requirement that leaves no worker; when each requirement is
- * met by some worker that runs the type but none meets them together, the reason lists them all. Busy workers do not count:
- * a task that waits for a free slot has no waiting reason.
+ * met by some worker that runs the type but none meets them together, the reason lists them all. Busy workers
+ * count as able: a task that waits for a free slot has no waiting reason.
  */
 final class WaitingReasons {
 
