@@ -17,6 +17,7 @@ import dev.taskmesh.contract.agent.TaskAssignment;
 import dev.taskmesh.contract.agent.TaskCompletion;
 import dev.taskmesh.contract.agent.TaskLog;
 import dev.taskmesh.contract.agent.TaskProgress;
+import dev.taskmesh.contract.agent.WorkerHeartbeats;
 import dev.taskmesh.contract.task.TaskStatus;
 import java.time.Instant;
 import java.util.List;
@@ -57,6 +58,22 @@ class WireJsonTests {
         assertThat(roundTrip(progress, TaskProgress.class)).isEqualTo(progress);
         assertThat(roundTrip(log, TaskLog.class)).isEqualTo(log);
         assertThat(roundTrip(completion, TaskCompletion.class)).isEqualTo(completion);
+    }
+
+    @Test
+    void forwardedHeartbeatReadsAMissingDrainingFlagAsFalse() {
+        var heartbeat = new Heartbeat(new Capabilities(2, 1024, List.of(), List.of("command"), List.of(), 1, "n", "v"),
+                List.of(), 1, AT);
+        String older = "{\"heartbeats\":[{\"workerId\":\"w-1\",\"heartbeat\":"
+                + WireJson.mapper().writeValueAsString(heartbeat) + ",\"receivedAt\":\"2026-11-21T10:15:30.123Z\"}]}";
+        var drained = new WorkerHeartbeats(List.of(new WorkerHeartbeats.Received("w-2", heartbeat, AT, true)));
+
+        WorkerHeartbeats read = WireJson.mapper().readValue(older, WorkerHeartbeats.class);
+
+        assertThat(read.heartbeats().getFirst()).isEqualTo(new WorkerHeartbeats.Received("w-1", heartbeat, AT));
+        assertThat(read.heartbeats().getFirst().draining()).isFalse();
+        assertThat(WireJson.mapper().writeValueAsString(drained)).contains("\"draining\":true");
+        assertThat(roundTrip(drained, WorkerHeartbeats.class)).isEqualTo(drained);
     }
 
     @Test

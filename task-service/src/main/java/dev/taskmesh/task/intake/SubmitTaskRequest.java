@@ -25,6 +25,9 @@ import tools.jackson.databind.JsonNode;
  * @param parentId       refused here: a running task submits its children through its agent, which names the parent
  * @param children       for type {@code group}: the tasks of the group, 1 to 1000
  * @param broadcast      run this task once on each of these workers (a group with one child per worker)
+ * @param queueTimeoutSeconds fails the task when it waits longer than this in the queue once runnable; the
+ *                       configured {@code taskmesh.tasks.default-queue-timeout} (none by default) when absent
+ * @param retry          its own retry backoff; the configured one when absent
  */
 record SubmitTaskRequest(
         @NotNull @Pattern(regexp = "[a-z0-9][a-z0-9._-]{0,63}",
@@ -39,7 +42,9 @@ record SubmitTaskRequest(
         @Size(max = 100) @Nullable List<@NotBlank @Size(max = 200) String> targetWorkers,
         @Nullable UUID parentId,
         @Size(min = 1, max = 1000) @Nullable List<@NotNull @Valid SubmitTaskRequest> children,
-        @Valid @Nullable Broadcast broadcast) {
+        @Valid @Nullable Broadcast broadcast,
+        @Min(1) @Max(2592000) @Nullable Integer queueTimeoutSeconds,
+        @Valid @Nullable Retry retry) {
 
     /**
      * Where a broadcast runs: the workers named, or every online worker whose agent carries the label. Exactly one
@@ -47,6 +52,14 @@ record SubmitTaskRequest(
      */
     record Broadcast(@Size(min = 1, max = 1000) @Nullable List<@NotBlank @Size(max = 200) String> workers,
                      @Size(min = 1, max = 200) @Nullable String label) {
+    }
+
+    /**
+     * Retry backoff of this task: before retry {@code n} it waits a random delay between 0 and
+     * {@code min(maxBackoffSeconds, backoffSeconds × 2^(n-1))}.
+     */
+    record Retry(@Min(0) @Max(86400) @Nullable Integer backoffSeconds,
+                 @Min(0) @Max(86400) @Nullable Integer maxBackoffSeconds) {
     }
 
     /** Hard requirements; every field is optional. */

@@ -1,11 +1,13 @@
 package dev.taskmesh.task.intake;
 
 import dev.taskmesh.support.ApiException;
+import dev.taskmesh.task.lifecycle.LifecycleProperties;
 import dev.taskmesh.task.lifecycle.NewTask;
 import dev.taskmesh.task.lifecycle.Requirements;
 import dev.taskmesh.task.lifecycle.TaskRow;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,11 +33,13 @@ public class TaskRequests {
     static final String COMMAND = "command";
 
     private final TaskProperties properties;
+    private final LifecycleProperties lifecycle;
     private final Validator validator;
     private final JsonMapper json;
 
-    TaskRequests(TaskProperties properties, Validator validator, JsonMapper json) {
+    TaskRequests(TaskProperties properties, LifecycleProperties lifecycle, Validator validator, JsonMapper json) {
         this.properties = properties;
+        this.lifecycle = lifecycle;
         this.validator = validator;
         this.json = json;
     }
@@ -160,7 +164,8 @@ public class TaskRequests {
         List<NewTask> children = workers.stream().distinct()
                 .map(worker -> new NewTask(template.type(), owner, ownerName, template.input(),
                         template.requirements(), template.priority(), template.timeoutSeconds(),
-                        template.maxAttempts(), null, List.of(worker)))
+                        template.maxAttempts(), null, List.of(worker), template.queueTimeoutSeconds(),
+                        template.retryBackoffSeconds(), template.retryMaxBackoffSeconds()))
                 .toList();
         ObjectNode parentInput = JsonNodeFactory.instance.objectNode();
         parentInput.set("broadcast", json.valueToTree(request.broadcast()));
@@ -192,10 +197,15 @@ public class TaskRequests {
         Requirements requirements = r == null ? Requirements.NONE
                 : new Requirements(orZero(r.cpus()), r.memoryMb() == null ? 0 : r.memoryMb(), orZero(r.gpus()),
                         r.gpuMemoryMb() == null ? 0 : r.gpuMemoryMb(), r.labels() == null ? List.of() : r.labels());
+        Duration defaultQueueTimeout = lifecycle.defaultQueueTimeout();
+        Integer queueTimeout = request.queueTimeoutSeconds() != null ? request.queueTimeoutSeconds()
+                : defaultQueueTimeout == null ? null : (int) Math.max(1, defaultQueueTimeout.toSeconds());
+        SubmitTaskRequest.Retry retry = request.retry();
         return new NewTask(request.type(), owner, ownerName, input, requirements,
                 orZero(request.priority()), request.timeoutSeconds(),
                 request.maxAttempts() == null ? properties.defaultMaxAttempts() : request.maxAttempts(),
-                blankToNull(request.idempotencyKey()), targetWorkers);
+                blankToNull(request.idempotencyKey()), targetWorkers, queueTimeout,
+                retry == null ? null : retry.backoffSeconds(), retry == null ? null : retry.maxBackoffSeconds());
     }
 
     private static JsonNode input(SubmitTaskRequest request) {

@@ -28,11 +28,13 @@ class FanOutStore {
     private final JdbcTemplate jdbc;
     private final JsonMapper json;
     private final TaskStore tasks;
+    private final LifecycleProperties lifecycle;
 
-    FanOutStore(JdbcTemplate jdbc, JsonMapper json, TaskStore tasks) {
+    FanOutStore(JdbcTemplate jdbc, JsonMapper json, TaskStore tasks, LifecycleProperties lifecycle) {
         this.jdbc = jdbc;
         this.json = json;
         this.tasks = tasks;
+        this.lifecycle = lifecycle;
     }
 
     /**
@@ -57,7 +59,8 @@ class FanOutStore {
                     INSERT INTO tasks (id, type, status, owner, owner_name, input, req_cpus, req_memory_mb, req_gpus,
                                        req_gpu_memory_mb, req_labels, priority, timeout_seconds, max_attempts,
                                        idempotency_key, target_workers, created_at, queued_at, parent_id,
-                                       child_request_id)
+                                       child_request_id, dispatch_at, queue_timeout_seconds, queue_deadline,
+                                       retry_backoff_seconds, retry_max_backoff_seconds)
                     VALUES """);
             List<Object> args = new ArrayList<>(chunk.size() * 20);
             for (int i = 0; i < chunk.size(); i++) {
@@ -65,7 +68,8 @@ class FanOutStore {
                 NewTask t = row.task();
                 Requirements r = t.requirements();
                 sql.append(i == 0 ? "" : ",\n").append(
-                        "(?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?::text[], ?, ?, ?, ?)");
+                        "(?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?,"
+                                + " ? + ?::integer * interval '1 second', ?, ?)");
                 args.add(row.id());
                 args.add(t.type());
                 args.add(row.status().name());
@@ -86,6 +90,12 @@ class FanOutStore {
                 args.add(TaskStore.ts(row.createdAt()));
                 args.add(row.parentId());
                 args.add(row.requestId());
+                args.add(TaskStore.ts(DispatchOrder.key(row.createdAt(), t.priority(), lifecycle.agingInterval())));
+                args.add(t.queueTimeoutSeconds());
+                args.add(TaskStore.ts(row.createdAt()));
+                args.add(t.queueTimeoutSeconds());
+                args.add(t.retryBackoffSeconds());
+                args.add(t.retryMaxBackoffSeconds());
             }
             // no conflict target: both the owner's idempotency keys and the parent's request ids are honoured
             sql.append("\nON CONFLICT DO NOTHING RETURNING *");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.taskmesh.contract.WireJson;
 import dev.taskmesh.contract.task.TaskStatus;
 import dev.taskmesh.testsupport.TestPostgres;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -55,7 +56,9 @@ class TaskListPlanIT {
                 OWNERS, OWNERS, TASKS, TaskStore.ts(NEWEST));
         jdbc.execute("ANALYZE tasks");
         store = new TaskStore(jdbc, WireJson.mapper());
-        queries = new TaskQueries(store, new FanOutStore(jdbc, WireJson.mapper(), store));
+        queries = new TaskQueries(store, new FanOutStore(jdbc, WireJson.mapper(), store,
+                new LifecycleProperties(Duration.ofSeconds(2), Duration.ofMinutes(5), null, Duration.ofSeconds(60), 0,
+                        Duration.ofSeconds(5), 2000)));
     }
 
     private static String plan(TaskFilter filter) {
