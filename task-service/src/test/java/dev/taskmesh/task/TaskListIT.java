@@ -153,9 +153,9 @@ class TaskListIT extends IntegrationTestBase {
     private void insert(String owner, String status, Instant createdAt, Instant finishedAt) {
         jdbc.update("""
                 INSERT INTO tasks (id, type, status, owner, owner_name, input, max_attempts, attempt, created_at,
-                                   queued_at, finished_at)
-                VALUES (?, 'stats', ?, ?, ?, '{}'::jsonb, 3, 1, ?, ?, ?)""",
+                                   queued_at, dispatch_at, finished_at)
+                VALUES (?, 'stats', ?, ?, ?, '{}'::jsonb, 3, 1, ?, ?, ?, ?)""",
                 UUID.randomUUID(), status, owner, owner, createdAt.atOffset(ZoneOffset.UTC),
-                createdAt.atOffset(ZoneOffset.UTC), finishedAt == null ? null : finishedAt.atOffset(ZoneOffset.UTC));
+                createdAt.atOffset(ZoneOffset.UTC), createdAt.atOffset(ZoneOffset.UTC), finishedAt == null ? null : finishedAt.atOffset(ZoneOffset.UTC));
     }
 }

@@ -46,9 +46,9 @@ class TaskListPlanIT {
         // one statement: 50 owners, 20 types, statuses mostly SUCCEEDED, one task per second going back in time
         jdbc.update("""
                 INSERT INTO tasks (id, type, status, owner, owner_name, input, max_attempts, attempt, created_at,
-                                   queued_at, finished_at)
+                                   queued_at, dispatch_at, finished_at)
                 SELECT gen_random_uuid(), 'type-' || (n % 20), s.status, 'owner-' || (n % ?), 'Owner ' || (n % ?),
-                       '{}'::jsonb, 3, 1, c.at, c.at, CASE WHEN s.status IN ('SUCCEEDED', 'FAILED') THEN c.at END
+                       '{}'::jsonb, 3, 1, c.at, c.at, c.at, CASE WHEN s.status IN ('SUCCEEDED', 'FAILED') THEN c.at END
                 FROM generate_series(0, ? - 1) AS n,
                      LATERAL (SELECT ?::timestamptz - n * interval '1 second' AS at) AS c,
                      LATERAL (SELECT CASE WHEN n % 10 = 3 THEN 'FAILED' WHEN n % 10 = 7 THEN 'QUEUED'
