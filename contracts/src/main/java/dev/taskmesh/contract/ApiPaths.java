@@ -11,6 +11,8 @@ public final class ApiPaths {
     public static final String USERS = API + "/users";
     public static final String WORKERS = API + "/workers";
     public static final String TASKS = API + "/tasks";
+    /** {@code POST} up to 1,000 tasks in one request, stored all or nothing. */
+    public static final String TASKS_BATCH = TASKS + ":batch";
     /** {@code GET} output JSON, file list and log of the recorded attempt. */
     public static final String TASK_RESULT = TASKS + "/{taskId}/result";
     public static final String TASK_RESULT_FILE = TASK_RESULT + "/files/{name}";

@@ -3,6 +3,9 @@ package dev.taskmesh.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskmesh.contract.agent.Capabilities;
+import dev.taskmesh.contract.agent.ChildFinished;
+import dev.taskmesh.contract.agent.ChildSubmission;
+import dev.taskmesh.contract.agent.ChildSubmitted;
 import dev.taskmesh.contract.agent.Gpu;
 import dev.taskmesh.contract.agent.Heartbeat;
 import dev.taskmesh.contract.agent.LogLine;
@@ -14,6 +17,7 @@ import dev.taskmesh.contract.agent.TaskAssignment;
 import dev.taskmesh.contract.agent.TaskCompletion;
 import dev.taskmesh.contract.agent.TaskLog;
 import dev.taskmesh.contract.agent.TaskProgress;
+import dev.taskmesh.contract.agent.WorkerHeartbeats;
 import dev.taskmesh.contract.task.TaskStatus;
 import java.time.Instant;
 import java.util.List;
@@ -57,6 +61,22 @@ class WireJsonTests {
     }
 
     @Test
+    void forwardedHeartbeatReadsAMissingDrainingFlagAsFalse() {
+        var heartbeat = new Heartbeat(new Capabilities(2, 1024, List.of(), List.of("command"), List.of(), 1, "n", "v"),
+                List.of(), 1, AT);
+        String older = "{\"heartbeats\":[{\"workerId\":\"w-1\",\"heartbeat\":"
+                + WireJson.mapper().writeValueAsString(heartbeat) + ",\"receivedAt\":\"2026-11-21T10:15:30.123Z\"}]}";
+        var drained = new WorkerHeartbeats(List.of(new WorkerHeartbeats.Received("w-2", heartbeat, AT, true)));
+
+        WorkerHeartbeats read = WireJson.mapper().readValue(older, WorkerHeartbeats.class);
+
+        assertThat(read.heartbeats().getFirst()).isEqualTo(new WorkerHeartbeats.Received("w-1", heartbeat, AT));
+        assertThat(read.heartbeats().getFirst().draining()).isFalse();
+        assertThat(WireJson.mapper().writeValueAsString(drained)).contains("\"draining\":true");
+        assertThat(roundTrip(drained, WorkerHeartbeats.class)).isEqualTo(drained);
+    }
+
+    @Test
     void instantsAreWrittenAsIsoText() {
         String json = WireJson.mapper().writeValueAsString(new TaskProgress(TASK, 1, null, null, null, AT));
 
@@ -81,6 +101,21 @@ class WireJsonTests {
         }
         assertThat(TaskStatus.QUEUED.canMoveTo(TaskStatus.RUNNING)).isFalse();
         assertThat(TaskStatus.RUNNING.canMoveTo(TaskStatus.QUEUED)).isTrue();
+    }
+
+    @Test
+    void childMessagesSurviveRoundTrip() {
+        JsonNode task = WireJson.mapper().readTree("{\"type\":\"command\",\"input\":{\"argv\":[\"true\"]}}");
+        var submission = new ChildSubmission(TASK, 2, "2-1", task);
+        var submitted = new ChildSubmitted("2-1", UUID.fromString("0b6b7c1e-2f4a-4d6b-8e9f-0a1b2c3d4e5f"), null);
+        var refused = new ChildSubmitted("2-2", null, "input.argv must be a non-empty array");
+        var finished = new ChildFinished(TASK, submitted.taskId(), "FAILED", "exit code 1", "w-1");
+
+        assertThat(roundTrip(submission, ChildSubmission.class)).isEqualTo(submission);
+        assertThat(roundTrip(submitted, ChildSubmitted.class)).isEqualTo(submitted);
+        assertThat(roundTrip(refused, ChildSubmitted.class)).isEqualTo(refused);
+        assertThat(roundTrip(finished, ChildFinished.class)).isEqualTo(finished);
+        assertThat(WireJson.mapper().writeValueAsString(submitted)).contains("\"requestId\":\"2-1\"", "\"taskId\"");
     }
 
     private static <T> T roundTrip(T value, Class<T> type) {

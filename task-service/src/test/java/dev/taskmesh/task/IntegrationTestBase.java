@@ -8,7 +8,6 @@ import dev.taskmesh.testsupport.TestPostgres;
 import dev.taskmesh.testsupport.TestTokens;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +23,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A real task-service on a random port with its own PostgreSQL database, tokens verified against a real JWKS, and
- * the registry pointed at a loopback port nobody listens on (forwarding heartbeats only logs its failure).
+ * the registry played by a loopback server that records the forwarded heartbeats ({@link RecordingRegistry}).
  * Subclasses without extra properties share one application context.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -41,7 +40,9 @@ abstract class IntegrationTestBase {
         TestPostgres.registerDataSource(registry);
         TOKENS.registerJwks(registry);
         registry.add("taskmesh.security.internal-secret", () -> "test-internal-secret");
-        registry.add("taskmesh.dispatch.registry-url", () -> "http://127.0.0.1:" + unusedPort());
+        registry.add("taskmesh.dispatch.registry-url", RecordingRegistry::url);
+        // one heartbeat summary per worker on /topic/workers, whatever the timing of a test's heartbeats
+        registry.add("taskmesh.events.worker-summary-interval", () -> "1h");
     }
 
     /** A task type no other test uses, so that each test's agents see only its own tasks. */
@@ -92,14 +93,6 @@ abstract class IntegrationTestBase {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static int unusedPort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

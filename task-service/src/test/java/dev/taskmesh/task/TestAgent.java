@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.taskmesh.contract.WireJson;
 import dev.taskmesh.contract.agent.AgentDestinations;
 import dev.taskmesh.contract.agent.Capabilities;
+import dev.taskmesh.contract.agent.ChildFinished;
+import dev.taskmesh.contract.agent.ChildSubmission;
+import dev.taskmesh.contract.agent.ChildSubmitted;
 import dev.taskmesh.contract.agent.CompletionReceipt;
 import dev.taskmesh.contract.agent.Gpu;
 import dev.taskmesh.contract.agent.Heartbeat;
@@ -53,6 +56,8 @@ final class TestAgent implements AutoCloseable {
     final BlockingQueue<TaskCancellation> cancellations = new LinkedBlockingQueue<>();
     final BlockingQueue<CompletionReceipt> receipts = new LinkedBlockingQueue<>();
     final BlockingQueue<ProtocolError> errors = new LinkedBlockingQueue<>();
+    final BlockingQueue<ChildSubmitted> submissions = new LinkedBlockingQueue<>();
+    final BlockingQueue<ChildFinished> childrenFinished = new LinkedBlockingQueue<>();
     private @Nullable StompSession session;
     private Capabilities capabilities;
 
@@ -110,6 +115,8 @@ final class TestAgent implements AutoCloseable {
         subscribe(AgentDestinations.CANCELLATIONS, TaskCancellation.class, cancellations);
         subscribe(AgentDestinations.RECEIPTS, CompletionReceipt.class, receipts);
         subscribe(AgentDestinations.ERRORS, ProtocolError.class, errors);
+        subscribe(AgentDestinations.SUBMISSIONS, ChildSubmitted.class, submissions);
+        subscribe(AgentDestinations.CHILDREN, ChildFinished.class, childrenFinished);
     }
 
     private CompletableFuture<StompSession> connectAsync(int port, @Nullable String token, String workerIdHeader) {
@@ -152,11 +159,30 @@ final class TestAgent implements AutoCloseable {
         });
     }
 
+    /** Subscribes to any destination, as a misbehaving agent would; what arrives is ignored. */
+    void subscribeTo(String destination) {
+        session().subscribe(destination, new StompFrameHandler() {
+            @Override
+            public Type getPayloadType(StompHeaders headers) {
+                return byte[].class;
+            }
+
+            @Override
+            public void handleFrame(StompHeaders headers, @Nullable Object payload) {
+                // not expected to arrive: the subscription is refused
+            }
+        });
+    }
+
     TestAgent withCapabilities(int cpus, List<Long> gpuMemoryMb, List<String> labels) {
         List<Gpu> gpus = gpuMemoryMb.stream().map(mb -> new Gpu(0, "Test GPU", mb, null)).toList();
         capabilities = new Capabilities(cpus, capabilities.memoryMb(), gpus, capabilities.taskTypes(), labels,
                 capabilities.slots(), capabilities.hostname(), capabilities.agentVersion());
         return this;
+    }
+
+    List<String> types() {
+        return capabilities.taskTypes();
     }
 
     void heartbeat(int freeSlots, RunningAttempt... running) {
@@ -175,6 +201,20 @@ final class TestAgent implements AutoCloseable {
     void complete(UUID taskId, int attempt, Outcome outcome, @Nullable String error, boolean retryable) {
         send(AgentDestinations.COMPLETE, new TaskCompletion(taskId, attempt, outcome,
                 outcome == Outcome.SUCCEEDED ? 0 : 1, error, retryable, List.of(), Instant.now()));
+    }
+
+    /** Submits a child of a task this agent runs; the answer arrives on {@link #submissions}. */
+    void submitChild(UUID parentTaskId, int parentAttempt, String requestId, String taskJson) {
+        send(AgentDestinations.SUBMIT, new ChildSubmission(parentTaskId, parentAttempt, requestId,
+                WireJson.mapper().readTree(taskJson)));
+    }
+
+    ChildSubmitted nextSubmitted() {
+        return next(submissions, "child submission answer");
+    }
+
+    ChildFinished nextChildFinished() {
+        return next(childrenFinished, "child finished notice");
     }
 
     void send(String destination, Object payload) {
@@ -214,9 +254,14 @@ final class TestAgent implements AutoCloseable {
 
     @Override
     public void close() {
-        if (session != null && session.isConnected()) {
-            session.disconnect();
+        try {
+            if (session != null && session.isConnected()) {
+                session.disconnect();
+            }
+        } catch (RuntimeException e) {
+            // the server closed the session already (after an ERROR frame)
+        } finally {
+            client.stop();
         }
-        client.stop();
     }
 }

@@ -13,6 +13,8 @@ import dev.taskmesh.agent.execution.OutputFiles.LocalFile;
 import dev.taskmesh.agent.execution.TaskExecutor;
 import dev.taskmesh.contract.agent.AgentDestinations;
 import dev.taskmesh.contract.agent.Capabilities;
+import dev.taskmesh.contract.agent.ChildFinished;
+import dev.taskmesh.contract.agent.ChildSubmitted;
 import dev.taskmesh.contract.agent.CompletionReceipt;
 import dev.taskmesh.contract.agent.Heartbeat;
 import dev.taskmesh.contract.agent.LogLine;
@@ -79,12 +81,20 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
     private final Semaphore slots;
     private final ScheduledExecutorService scheduler;
     private final Map<RunningAttempt, Active> active = new ConcurrentHashMap<>();
+    private final ChildTaskRegistry children;
     /** Completions sent (or waiting to be sent) without a receipt yet, oldest first. */
     private final Map<RunningAttempt, TaskCompletion> pending = new LinkedHashMap<>();
     private @Nullable AgentConnection connection;
     private volatile boolean stopping;
 
     Agent(Capabilities capabilities, Path workDir, TaskExecutor executor, OutputUploader uploader, Clock clock) {
+        this(capabilities, workDir, executor, uploader, clock, ChildTaskRegistry.DEFAULT_RESYNC);
+    }
+
+    /** @param childResync how often a handler waiting for its children asks again about those not ended */
+    Agent(Capabilities capabilities, Path workDir, TaskExecutor executor, OutputUploader uploader, Clock clock,
+          Duration childResync) {
+        this.children = new ChildTaskRegistry(this::send, childResync);
         this.capabilities = capabilities;
         this.workDir = workDir.toAbsolutePath().normalize();
         this.executor = executor;
@@ -119,6 +129,8 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
                 sendStarted(attempt);
             }
         }
+        // before the completions: a parent's children must reach the server while it still runs
+        children.resendAll();
         for (TaskCompletion completion : pendingCompletions()) {
             log.info("Sending again the completion of task {} attempt {}", completion.taskId(), completion.attempt());
             current.send(AgentDestinations.COMPLETE, completion);
@@ -151,7 +163,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
                 send(AgentDestinations.PROGRESS,
                         new TaskProgress(key.taskId(), key.attempt(), percent, stage, null, clock.instant()));
             }
-        });
+        }, children.open(key));
         Active entry = new Active(run, logs);
         active.put(key, entry);
         Thread.ofVirtual().name("task-" + key.taskId() + "-" + key.attempt()).start(() -> runAttempt(key, entry));
@@ -186,6 +198,16 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
             log.warn("Task {} attempt {} not recorded: {}", key.taskId(), key.attempt(), receipt.reason());
         }
         deleteQuietly(AttemptLayout.under(workDir, key.taskId(), key.attempt()).workDir());
+    }
+
+    @Override
+    public void onChildSubmitted(ChildSubmitted answer) {
+        children.onSubmitted(answer);
+    }
+
+    @Override
+    public void onChildFinished(ChildFinished finished) {
+        children.onFinished(finished);
     }
 
     @Override
@@ -228,6 +250,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
         try {
             slots.acquire();
         } catch (InterruptedException e) {
+            children.close(key);
             active.remove(key);
             return;
         }
@@ -245,6 +268,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
             attempt.running = false;
             attempt.logs.close();
             run.close();
+            children.close(key);
             active.remove(key);
             slots.release();
         }

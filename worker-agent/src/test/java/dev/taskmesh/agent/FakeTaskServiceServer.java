@@ -2,6 +2,8 @@ package dev.taskmesh.agent;
 
 import dev.taskmesh.contract.WireJson;
 import dev.taskmesh.contract.agent.AgentDestinations;
+import dev.taskmesh.contract.agent.ChildSubmission;
+import dev.taskmesh.contract.agent.ChildSubmitted;
 import dev.taskmesh.contract.agent.CompletionReceipt;
 import dev.taskmesh.contract.agent.Heartbeat;
 import dev.taskmesh.contract.agent.TaskCompletion;
@@ -9,11 +11,13 @@ import dev.taskmesh.contract.agent.TaskLog;
 import dev.taskmesh.contract.agent.TaskProgress;
 import dev.taskmesh.contract.agent.TaskStarted;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Principal;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.catalina.Context;
@@ -44,6 +48,7 @@ import org.springframework.web.socket.config.annotation.StompEndpointRegistry;
 import org.springframework.web.socket.config.annotation.WebSocketMessageBrokerConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketTransportRegistration;
 import org.springframework.web.socket.handler.WebSocketHandlerDecorator;
+import tools.jackson.databind.JsonNode;
 
 /**
  * A real Spring STOMP server on embedded Tomcat that records what the agent sends: the task-service side reduced to
@@ -61,6 +66,8 @@ final class FakeTaskServiceServer implements AutoCloseable {
     static final List<Map<String, List<String>>> connectHeaders = new CopyOnWriteArrayList<>();
     static final List<WebSocketSession> sessions = new CopyOnWriteArrayList<>();
     static final AtomicBoolean answerCompletions = new AtomicBoolean(true);
+    /** A child of this type is refused, as the task-service refuses an invalid task. */
+    static final String REFUSED_CHILD_TYPE = "refuse-me";
 
     private final Tomcat tomcat;
     private final AnnotationConfigWebApplicationContext context;
@@ -98,6 +105,11 @@ final class FakeTaskServiceServer implements AutoCloseable {
                 session.close(CloseStatus.GOING_AWAY);
             }
         }
+    }
+
+    /** The id the server gives the child of a submission: the same for every resend of it. */
+    static UUID childIdOf(String requestId) {
+        return UUID.nameUUIDFromBytes(requestId.getBytes(StandardCharsets.UTF_8));
     }
 
     static <T> List<T> receivedOf(Class<T> type) {
@@ -195,6 +207,16 @@ final class FakeTaskServiceServer implements AutoCloseable {
         @MessageMapping("/agent/log")
         void log(TaskLog log) {
             received.add(new Received(AgentDestinations.LOG, log));
+        }
+
+        @MessageMapping("/agent/submit")
+        void submit(ChildSubmission submission, Principal worker) {
+            received.add(new Received(AgentDestinations.SUBMIT, submission));
+            JsonNode type = submission.task().get("type");
+            ChildSubmitted answer = type != null && type.isString() && REFUSED_CHILD_TYPE.equals(type.asString())
+                    ? new ChildSubmitted(submission.requestId(), null, "input.argv must be a non-empty array")
+                    : new ChildSubmitted(submission.requestId(), childIdOf(submission.requestId()), null);
+            template.convertAndSendToUser(worker.getName(), AgentDestinations.SUBMISSIONS, answer);
         }
 
         @MessageMapping("/agent/complete")

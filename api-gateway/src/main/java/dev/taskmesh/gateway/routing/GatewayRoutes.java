@@ -17,7 +17,8 @@ import org.springframework.web.util.UriComponentsBuilder;
 
 /**
  * The routes of the gateway, built from {@link GatewayProperties}. Routes are tried in the order listed here, so
- * the result-service's paths under {@code /api/v1/tasks} win over the task-service's {@code /api/v1/tasks/**}.
+ * the result-service's paths under {@code /api/v1/tasks} win over the task-service's {@code /api/v1/tasks/**}, and
+ * the task-service's {@code /api/v1/workers/*}{@code /drain} over the registry's {@code /api/v1/workers/**}.
  * Nothing routes {@code /internal/**} (see {@link InternalPathsFilter}).
  */
 @Configuration(proxyBeanMethods = false)
@@ -36,11 +37,15 @@ class GatewayRoutes {
         this.targets = List.of(
                 new Target("result-service", "result-service", properties.resultServiceUrl(),
                         List.of(task + "/result", task + "/result/**", task + "/attempts/**")),
+                // draining is dispatch state, kept by the task-service; the rest of /workers is the registry's
+                new Target("task-service-drain", "task-service", properties.taskServiceUrl(),
+                        List.of(ApiPaths.WORKERS + "/*/drain")),
                 new Target("worker-registry", "worker-registry", properties.registryUrl(),
                         List.of(ApiPaths.API + "/auth/**", ApiPaths.USERS, ApiPaths.USERS + "/**",
                                 ApiPaths.WORKERS, ApiPaths.WORKERS + "/**")),
                 new Target("task-service", "task-service", properties.taskServiceUrl(),
-                        List.of(ApiPaths.TASKS, ApiPaths.TASKS + "/**")),
+                        // "/api/v1/tasks/**" does not match "/api/v1/tasks:batch", a segment of its own
+                        List.of(ApiPaths.TASKS, ApiPaths.TASKS + "/**", ApiPaths.TASKS_BATCH)),
                 // The agents' STOMP endpoint (AgentDestinations.ENDPOINT) and later client topics.
                 new Target("task-service-websocket", "task-service", webSocketUri(properties.taskServiceUrl()),
                         List.of(AgentDestinations.ENDPOINT, "/ws/**")));

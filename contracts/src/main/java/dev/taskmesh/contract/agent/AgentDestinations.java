@@ -23,6 +23,8 @@ public final class AgentDestinations {
     public static final String LOG = "/app/agent/log";
     /** Agent to server: {@link TaskCompletion}. */
     public static final String COMPLETE = "/app/agent/complete";
+    /** Agent to server: {@link ChildSubmission}, answered with {@link ChildSubmitted} on {@link #SUBMISSIONS}. */
+    public static final String SUBMIT = "/app/agent/submit";
 
     /** Server to agent (subscribe as {@code /user/queue/assignments}): {@link TaskAssignment}. */
     public static final String ASSIGNMENTS = "/queue/assignments";
@@ -32,6 +34,10 @@ public final class AgentDestinations {
     public static final String RECEIPTS = "/queue/receipts";
     /** Server to agent: {@link ProtocolError}. */
     public static final String ERRORS = "/queue/errors";
+    /** Server to agent: {@link ChildSubmitted}, the answer to every {@link ChildSubmission}. */
+    public static final String SUBMISSIONS = "/queue/submissions";
+    /** Server to agent: {@link ChildFinished}, when a child of a task the agent runs reaches its outcome. */
+    public static final String CHILDREN = "/queue/children";
     /** Prefix an agent subscribes with to reach its own queues. */
     public static final String USER_PREFIX = "/user";
 

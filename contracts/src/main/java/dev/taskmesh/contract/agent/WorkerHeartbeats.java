@@ -1,5 +1,7 @@
 package dev.taskmesh.contract.agent;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import java.time.Instant;
 import java.util.List;
 
@@ -13,7 +15,18 @@ public record WorkerHeartbeats(List<Received> heartbeats) {
         heartbeats = List.copyOf(heartbeats);
     }
 
-    /** The latest heartbeat of one worker, with the server time it arrived. */
-    public record Received(String workerId, Heartbeat heartbeat, Instant receivedAt) {
+    /**
+     * The latest heartbeat of one worker, with the server time it arrived.
+     *
+     * @param draining whether an administrator drained the worker (it finishes what it runs and gets nothing new);
+     *                 absent in the JSON of older senders, which reads as false
+     */
+    public record Received(String workerId, Heartbeat heartbeat, Instant receivedAt,
+                           @JsonSetter(nulls = Nulls.AS_EMPTY) boolean draining) {
+
+        /** A heartbeat of a worker that is not drained. */
+        public Received(String workerId, Heartbeat heartbeat, Instant receivedAt) {
+            this(workerId, heartbeat, receivedAt, false);
+        }
     }
 }

@@ -6,6 +6,7 @@ import dev.taskmesh.support.ServiceSupportConfiguration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageChannel;
@@ -24,8 +25,10 @@ import org.springframework.stereotype.Component;
  * Authenticates agents at STOMP CONNECT and keeps them to their destinations afterwards. The WebSocket handshake is
  * public; the CONNECT frame must carry {@code Authorization: Bearer <worker JWT>} and a {@code worker-id} header
  * equal to the token's subject. The session's user is then the worker id. After CONNECT an agent may only SEND to
- * {@code /app/agent/**} and SUBSCRIBE to {@code /user/queue/**}. Anything refused ends the session with an ERROR
- * frame.
+ * {@code /app/agent/**} and SUBSCRIBE to its own queues (assignments, cancellations, receipts, errors,
+ * submissions, children). Anything
+ * refused ends the session with an ERROR frame. Sessions of people ({@link StompAudience#PEOPLE}, from
+ * {@code /ws/events}) are left to their own interceptor.
  */
 @Component
 class AgentAuthentication implements ChannelInterceptor {
@@ -34,7 +37,13 @@ class AgentAuthentication implements ChannelInterceptor {
     static final String CONNECTED_AT = "taskmesh.connectedAt";
     private static final String BEARER = "Bearer ";
     private static final String AGENT_SENDS = "/app/agent/";
-    private static final String AGENT_SUBSCRIBES = AgentDestinations.USER_PREFIX + "/queue/";
+    private static final Set<String> AGENT_SUBSCRIBES = Set.of(
+            AgentDestinations.USER_PREFIX + AgentDestinations.ASSIGNMENTS,
+            AgentDestinations.USER_PREFIX + AgentDestinations.CANCELLATIONS,
+            AgentDestinations.USER_PREFIX + AgentDestinations.RECEIPTS,
+            AgentDestinations.USER_PREFIX + AgentDestinations.ERRORS,
+            AgentDestinations.USER_PREFIX + AgentDestinations.SUBMISSIONS,
+            AgentDestinations.USER_PREFIX + AgentDestinations.CHILDREN);
 
     private final JwtDecoder jwtDecoder;
 
@@ -45,7 +54,7 @@ class AgentAuthentication implements ChannelInterceptor {
     @Override
     public Message<?> preSend(Message<?> message, MessageChannel channel) {
         StompHeaderAccessor accessor = MessageHeaderAccessor.getAccessor(message, StompHeaderAccessor.class);
-        if (accessor == null || accessor.getCommand() == null) {
+        if (accessor == null || accessor.getCommand() == null || StompAudience.of(accessor) == StompAudience.PEOPLE) {
             return message;
         }
         StompCommand command = accessor.getCommand();
@@ -58,7 +67,7 @@ class AgentAuthentication implements ChannelInterceptor {
                 }
             }
             case SEND -> requireDestination(accessor, AGENT_SENDS, "send to");
-            case SUBSCRIBE -> requireDestination(accessor, AGENT_SUBSCRIBES, "subscribe to");
+            case SUBSCRIBE -> requireSubscription(accessor);
             default -> {
                 // UNSUBSCRIBE, DISCONNECT, ACK and the like concern only the session itself
             }
@@ -102,6 +111,16 @@ class AgentAuthentication implements ChannelInterceptor {
         @Nullable String destination = accessor.getDestination();
         if (destination == null || !destination.startsWith(prefix) || destination.contains("..")) {
             throw refused("Agents may not " + verb + " " + destination);
+        }
+    }
+
+    private static void requireSubscription(StompHeaderAccessor accessor) {
+        if (accessor.getUser() == null) {
+            throw refused("Not connected");
+        }
+        @Nullable String destination = accessor.getDestination();
+        if (destination == null || !AGENT_SUBSCRIBES.contains(destination)) {
+            throw refused("Agents may not subscribe to " + destination);
         }
     }
 

@@ -75,7 +75,7 @@ class AgentMessages {
         String sessionId = String.valueOf(headers.getSessionId());
         Instant now = Instant.now();
         if (!agents.isRegistered(workerId, sessionId)) {
-            heartbeats.renewNow(workerId, now);
+            heartbeats.renewNow(workerId, heartbeat, now);
             List<TaskRow> lost = lifecycle.reconcile(workerId, new HashSet<>(heartbeat.running()),
                     connectedAt(headers, now), "worker " + workerId + " lost the task (not running after reconnect)");
             if (!lost.isEmpty()) {

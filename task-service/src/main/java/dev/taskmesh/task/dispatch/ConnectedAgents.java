@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
 /**
@@ -26,11 +27,13 @@ import org.springframework.stereotype.Component;
  * that an assignment in flight is not counted as a free slot twice.
  */
 @Component
-class ConnectedAgents {
+class ConnectedAgents implements WorkerDirectory {
 
     private final Map<String, Agent> agents = new ConcurrentHashMap<>();
+    private final ApplicationEventPublisher events;
 
-    ConnectedAgents(MeterRegistry meters) {
+    ConnectedAgents(MeterRegistry meters, ApplicationEventPublisher events) {
+        this.events = events;
         Gauge.builder("taskmesh.agents.connected", agents, Map::size)
                 .description("Agents connected to this instance").register(meters);
     }
@@ -47,26 +50,52 @@ class ConnectedAgents {
      * @return the free slots now
      */
     int heartbeat(String workerId, String sessionId, Heartbeat heartbeat, Instant now) {
-        Agent agent = agents.compute(workerId, (id, current) ->
-                current != null && current.sessionId.equals(sessionId) ? current : new Agent(id, sessionId));
-        return agent.update(heartbeat, now);
+        boolean[] registered = {false};
+        Agent agent = agents.compute(workerId, (id, current) -> {
+            if (current != null && current.sessionId.equals(sessionId)) {
+                return current;
+            }
+            registered[0] = true;
+            return new Agent(id, sessionId);
+        });
+        int free = agent.update(heartbeat, now);
+        events.publishEvent(new AgentChanged(agent.summary(true), registered[0]));
+        return free;
     }
 
     /** The session ended; a newer session of the same worker stays. */
     void disconnected(String workerId, String sessionId) {
-        agents.computeIfPresent(workerId, (id, agent) -> agent.sessionId.equals(sessionId) ? null : agent);
+        Agent[] gone = new Agent[1];
+        agents.computeIfPresent(workerId, (id, agent) -> {
+            if (agent.sessionId.equals(sessionId)) {
+                gone[0] = agent;
+                return null;
+            }
+            return agent;
+        });
+        if (gone[0] != null) {
+            events.publishEvent(new AgentChanged(gone[0].summary(false), false));
+        }
+    }
+
+    @Override
+    public List<WorkerSummary> connectedWorkers() {
+        return agents.values().stream().map(agent -> agent.summary(true)).toList();
     }
 
     /** Forgets agents silent since before {@code cutoff} (a connection that died without a close). */
     List<String> forgetSilentSince(Instant cutoff) {
         List<String> forgotten = new ArrayList<>();
+        List<Agent> gone = new ArrayList<>();
         agents.values().removeIf(agent -> {
             boolean silent = agent.lastHeartbeat().isBefore(cutoff);
             if (silent) {
                 forgotten.add(agent.workerId);
+                gone.add(agent);
             }
             return silent;
         });
+        gone.forEach(agent -> events.publishEvent(new AgentChanged(agent.summary(false), false)));
         return forgotten;
     }
 
@@ -109,6 +138,8 @@ class ConnectedAgents {
         private Capabilities capabilities = new Capabilities(0, 0, List.of(), List.of(), List.of(), 0, "", "");
         private Instant lastHeartbeat = Instant.EPOCH;
         private int freeSlots;
+        private int reportedFreeSlots;
+        private int running;
         /** Pushed to the agent, not yet in one of its heartbeats, with when they were pushed. */
         private final Map<RunningAttempt, Instant> inFlight = new HashMap<>();
 
@@ -125,7 +156,15 @@ class ConnectedAgents {
             Instant tooOld = now.minusSeconds(60);
             inFlight.entrySet().removeIf(e -> running.contains(e.getKey()) || e.getValue().isBefore(tooOld));
             freeSlots = Math.max(0, heartbeat.freeSlots() - inFlight.size());
+            reportedFreeSlots = heartbeat.freeSlots();
+            this.running = running.size();
             return freeSlots;
+        }
+
+        synchronized WorkerSummary summary(boolean online) {
+            boolean draining = capabilities.slots() > 0 && reportedFreeSlots == 0 && running < capabilities.slots();
+            return new WorkerSummary(workerId, online, capabilities, online ? freeSlots : 0, running, draining,
+                    lastHeartbeat);
         }
 
         synchronized Instant lastHeartbeat() {

@@ -1,9 +1,11 @@
 package dev.taskmesh.task.dispatch;
 
 import dev.taskmesh.contract.ApiPaths;
+import dev.taskmesh.contract.agent.Capabilities;
 import dev.taskmesh.contract.agent.Heartbeat;
 import dev.taskmesh.contract.agent.WorkerHeartbeats;
 import dev.taskmesh.support.SecurityProperties;
+import dev.taskmesh.task.drain.WorkerDrains;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,6 +16,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Keeps the latest heartbeat of each worker and, every {@code taskmesh.dispatch.heartbeat-flush}, renews the leases
  * of the workers heard from in one JDBC batch and forwards the heartbeats to the registry in one call. Whatever
  * could not be written or sent is kept for the next flush (only the latest heartbeat of each worker). Heartbeats
- * never touch task rows.
+ * never touch task rows. The lease rows also keep each worker's capabilities, and the registry learns which workers
+ * are drained ({@code draining} of each forwarded heartbeat).
  */
 @Component
 class HeartbeatRelay implements SchedulingConfigurer {
@@ -40,13 +44,21 @@ class HeartbeatRelay implements SchedulingConfigurer {
     private final SecurityProperties security;
     private final JsonMapper json;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
-    private final Map<String, Instant> leasesToRenew = new ConcurrentHashMap<>();
+    private final Map<String, Heard> leasesToRenew = new ConcurrentHashMap<>();
     private final Map<String, WorkerHeartbeats.Received> toForward = new ConcurrentHashMap<>();
     private final RateLimitedLog leaseFailures = new RateLimitedLog(log);
     private final RateLimitedLog forwardFailures = new RateLimitedLog(log);
 
-    HeartbeatRelay(LeaseStore leases, DispatchProperties properties, SecurityProperties security, JsonMapper json) {
+    private final WorkerDrains drains;
+
+    /** The latest heartbeat of a worker not yet written to its lease. */
+    private record Heard(Instant at, Capabilities capabilities) {
+    }
+
+    HeartbeatRelay(LeaseStore leases, WorkerDrains drains, DispatchProperties properties, SecurityProperties security,
+                   JsonMapper json) {
         this.leases = leases;
+        this.drains = drains;
         this.properties = properties;
         this.security = security;
         this.json = json;
@@ -59,13 +71,15 @@ class HeartbeatRelay implements SchedulingConfigurer {
 
     /** Keeps a heartbeat for the next flush. */
     void received(String workerId, Heartbeat heartbeat, Instant receivedAt) {
-        leasesToRenew.merge(workerId, receivedAt, (a, b) -> a.isAfter(b) ? a : b);
+        leasesToRenew.merge(workerId, new Heard(receivedAt, heartbeat.capabilities()),
+                (a, b) -> a.at().isAfter(b.at()) ? a : b);
         toForward.put(workerId, new WorkerHeartbeats.Received(workerId, heartbeat, receivedAt));
     }
 
     /** Renews one lease at once: a newly connected agent must hold its lease before it is given any task. */
-    void renewNow(String workerId, Instant receivedAt) {
-        leases.renew(Map.of(workerId, receivedAt.plus(properties.lease())));
+    void renewNow(String workerId, Heartbeat heartbeat, Instant receivedAt) {
+        leases.renew(Map.of(workerId, new LeaseStore.Renewal(receivedAt.plus(properties.lease()), receivedAt,
+                heartbeat.capabilities())));
     }
 
     void flush() {
@@ -77,11 +91,12 @@ class HeartbeatRelay implements SchedulingConfigurer {
         if (leasesToRenew.isEmpty()) {
             return;
         }
-        Map<String, Instant> batch = new HashMap<>(leasesToRenew);
-        Map<String, Instant> expiries = new HashMap<>();
-        batch.forEach((worker, at) -> expiries.put(worker, at.plus(properties.lease())));
+        Map<String, Heard> batch = new HashMap<>(leasesToRenew);
+        Map<String, LeaseStore.Renewal> renewals = new HashMap<>();
+        batch.forEach((worker, heard) -> renewals.put(worker, new LeaseStore.Renewal(
+                heard.at().plus(properties.lease()), heard.at(), heard.capabilities())));
         try {
-            leases.renew(expiries);
+            leases.renew(renewals);
             batch.forEach(leasesToRenew::remove); // removes only what a newer heartbeat did not replace
         } catch (DataAccessException e) {
             leaseFailures.warn("Cannot renew the leases of {} worker(s): {}", batch.size(), e.getMessage());
@@ -95,11 +110,17 @@ class HeartbeatRelay implements SchedulingConfigurer {
         List<WorkerHeartbeats.Received> batch = List.copyOf(toForward.values());
         URI uri = properties.registryUrl().resolve(ApiPaths.INTERNAL_HEARTBEATS);
         try {
+            Set<String> draining = drains.drainingAmong(batch.stream().map(WorkerHeartbeats.Received::workerId)
+                    .toList());
+            List<WorkerHeartbeats.Received> flagged = batch.stream()
+                    .map(r -> new WorkerHeartbeats.Received(r.workerId(), r.heartbeat(), r.receivedAt(),
+                            draining.contains(r.workerId())))
+                    .toList();
             HttpRequest request = HttpRequest.newBuilder(uri)
                     .timeout(TIMEOUT)
                     .header("Content-Type", "application/json")
                     .header(ApiPaths.INTERNAL_SECRET_HEADER, String.valueOf(security.internalSecret()))
-                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(new WorkerHeartbeats(batch))))
+                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(new WorkerHeartbeats(flagged))))
                     .build();
             HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
             if (response.statusCode() / 100 != 2) {
@@ -108,6 +129,9 @@ class HeartbeatRelay implements SchedulingConfigurer {
                 return;
             }
             batch.forEach(sent -> toForward.remove(sent.workerId(), sent));
+        } catch (DataAccessException e) {
+            forwardFailures.warn("Cannot read the drained workers to forward {} heartbeat(s): {}; they will be sent "
+                    + "again", batch.size(), e.getMessage());
         } catch (IOException e) {
             forwardFailures.warn("Cannot forward {} heartbeat(s) to the registry at {}: {}; they will be sent again",
                     batch.size(), uri, e.toString());

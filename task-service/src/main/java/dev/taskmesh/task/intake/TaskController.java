@@ -5,18 +5,23 @@ import dev.taskmesh.contract.auth.Claims;
 import dev.taskmesh.contract.task.TaskStatus;
 import dev.taskmesh.support.ApiException;
 import dev.taskmesh.support.Caller;
+import dev.taskmesh.task.lifecycle.FanOut;
 import dev.taskmesh.task.lifecycle.NewTask;
-import dev.taskmesh.task.lifecycle.Requirements;
+import dev.taskmesh.task.lifecycle.TaskCursor;
 import dev.taskmesh.task.lifecycle.TaskFilter;
 import dev.taskmesh.task.lifecycle.TaskLifecycle;
 import dev.taskmesh.task.lifecycle.TaskPage;
 import dev.taskmesh.task.lifecycle.TaskQueries;
+import dev.taskmesh.task.lifecycle.TaskRow;
 import dev.taskmesh.task.lifecycle.TaskView;
 import jakarta.validation.Valid;
 import java.net.URI;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.ResponseEntity;
@@ -27,8 +32,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
  * Tasks over REST, for users and admins. A user sees and cancels only their own tasks. Worker tokens are refused,
@@ -40,23 +43,37 @@ class TaskController {
 
     /** Header of a 200 answer to a submission that repeated an idempotency key. */
     static final String REPLAYED_HEADER = "Idempotent-Replayed";
-    static final String COMMAND = "command";
     private static final int MAX_PAGE_SIZE = 200;
+    private static final int MAX_SEARCH_LENGTH = 64;
+    /** The longest {@code waitSeconds} of {@code GET /api/v1/tasks/{id}}. */
+    static final int MAX_WAIT_SECONDS = 60;
 
     private final TaskLifecycle lifecycle;
     private final TaskQueries queries;
-    private final TaskProperties properties;
+    private final TaskRequests requests;
+    private final FanOut fanOut;
+    private final CompletionWaiters waiters;
 
-    TaskController(TaskLifecycle lifecycle, TaskQueries queries, TaskProperties properties) {
+    TaskController(TaskLifecycle lifecycle, TaskQueries queries, TaskRequests requests, FanOut fanOut,
+                   CompletionWaiters waiters) {
         this.lifecycle = lifecycle;
         this.queries = queries;
-        this.properties = properties;
+        this.requests = requests;
+        this.fanOut = fanOut;
+        this.waiters = waiters;
     }
 
+    /**
+     * Submits a task; a body of {@code type: group} with {@code children}, or with {@code broadcast}, submits a group
+     * parent and its children in one transaction.
+     */
     @PostMapping
     ResponseEntity<TaskView> submit(@Valid @RequestBody SubmitTaskRequest request, Caller caller) {
         requirePerson(caller);
-        TaskLifecycle.Submission submission = lifecycle.submit(toNewTask(request, caller));
+        TaskLifecycle.Submission submission = request.children() != null
+                || TaskRow.GROUP_TYPE.equals(request.type()) || request.broadcast() != null
+                ? submitGroup(group(request, caller))
+                : lifecycle.submit(toNewTask(request, caller));
         TaskView view = queries.view(submission.task());
         URI location = URI.create(ApiPaths.TASKS + "/" + view.id());
         if (!submission.created()) {
@@ -76,20 +93,54 @@ class TaskController {
         return task;
     }
 
+    /**
+     * The task once it has its outcome, or after {@code waitSeconds} (0 to {@value #MAX_WAIT_SECONDS}) with its state
+     * then. The request waits on a virtual thread for an outcome recorded by this instance, and reads the task again
+     * at the end of the wait: an outcome recorded by another instance is seen then.
+     */
+    @GetMapping(path = "/{id}", params = "waitSeconds")
+    TaskView getWhenFinal(@PathVariable UUID id, @RequestParam int waitSeconds, Caller caller)
+            throws InterruptedException {
+        if (waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
+            throw ApiException.badRequest("waitSeconds must be between 0 and " + MAX_WAIT_SECONDS);
+        }
+        TaskView task = get(id, caller);
+        if (task.status().isFinal() || waitSeconds == 0) {
+            return task;
+        }
+        waiters.awaitFinal(id, Duration.ofSeconds(waitSeconds),
+                () -> queries.status(id).map(TaskStatus::isFinal).orElse(true));
+        return queries.find(id).orElseThrow(() -> ApiException.notFound("No task " + id));
+    }
+
+    /** The children of a task (or group, or broadcast), oldest first, as task JSON. */
+    @GetMapping("/{id}/children")
+    TaskPage children(@PathVariable UUID id, @RequestParam(defaultValue = "0") int page,
+                      @RequestParam(defaultValue = "20") int size, Caller caller) {
+        get(id, caller);
+        checkPage(page, size);
+        return queries.children(id, page, size);
+    }
+
+    /**
+     * Tasks newest first. Filters: {@code status}, {@code type}, {@code owner} (admins), {@code createdAfter}
+     * (inclusive) and {@code createdBefore} (exclusive) as ISO-8601 instants, {@code q} (an exact task id, a task id
+     * prefix or a type prefix). Paging by {@code page} and {@code size}, or by the {@code nextCursor} of the
+     * previous answer passed as {@code after}, which stays fast however deep the page.
+     */
     @GetMapping
     TaskPage list(@RequestParam(required = false) @Nullable String status,
                   @RequestParam(required = false) @Nullable String type,
                   @RequestParam(required = false) @Nullable String owner,
                   @RequestParam(defaultValue = "0") int page,
                   @RequestParam(defaultValue = "20") int size,
+                  @RequestParam(required = false) @Nullable String createdAfter,
+                  @RequestParam(required = false) @Nullable String createdBefore,
+                  @RequestParam(required = false) @Nullable String q,
+                  @RequestParam(required = false) @Nullable String after,
                   Caller caller) {
         requirePerson(caller);
-        if (page < 0) {
-            throw ApiException.badRequest("page must be 0 or more");
-        }
-        if (size < 1 || size > MAX_PAGE_SIZE) {
-            throw ApiException.badRequest("size must be between 1 and " + MAX_PAGE_SIZE);
-        }
+        checkPage(page, size);
         String ownerFilter = owner;
         if (!caller.isAdmin()) {
             if (owner != null && !owner.equals(caller.id())) {
@@ -97,8 +148,23 @@ class TaskController {
             }
             ownerFilter = caller.id();
         }
+        TaskCursor cursor = null;
+        if (after != null && !after.isBlank()) {
+            if (page > 0) {
+                throw ApiException.badRequest("use either page or after, not both");
+            }
+            try {
+                cursor = TaskCursor.decode(after);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("after must be the nextCursor of a previous answer");
+            }
+        }
+        String search = blankToNull(q);
+        if (search != null && search.length() > MAX_SEARCH_LENGTH) {
+            throw ApiException.badRequest("q must be at most " + MAX_SEARCH_LENGTH + " characters");
+        }
         return queries.page(new TaskFilter(parseStatus(status), blankToNull(type), blankToNull(ownerFilter), page,
-                size));
+                size, instant("createdAfter", createdAfter), instant("createdBefore", createdBefore), search, cursor));
     }
 
     @PostMapping("/{id}/cancel")
@@ -116,51 +182,40 @@ class TaskController {
     }
 
     private NewTask toNewTask(SubmitTaskRequest request, Caller caller) {
-        JsonNode input = request.input() == null || request.input().isNull()
-                ? JsonNodeFactory.instance.objectNode() : request.input();
-        if (!input.isObject()) {
-            throw ApiException.badRequest("input must be a JSON object");
-        }
-        if (COMMAND.equals(request.type())) {
-            checkCommandInput(input);
-        }
-        SubmitTaskRequest.Requirements r = request.requirements();
-        Requirements requirements = r == null ? Requirements.NONE
-                : new Requirements(orZero(r.cpus()), r.memoryMb() == null ? 0 : r.memoryMb(), orZero(r.gpus()),
-                        r.gpuMemoryMb() == null ? 0 : r.gpuMemoryMb(), r.labels() == null ? List.of() : r.labels());
-        return new NewTask(request.type(), caller.id(), caller.name(), input, requirements,
-                orZero(request.priority()), request.timeoutSeconds(),
-                request.maxAttempts() == null ? properties.defaultMaxAttempts() : request.maxAttempts(),
-                blankToNull(request.idempotencyKey()),
-                request.targetWorkers() == null ? List.of() : request.targetWorkers().stream().distinct().toList());
+        return requests.toNewTask(request, caller.id(), caller.name());
     }
 
-    /** A command runs {@code argv} directly (no shell) with {@code env} added to the agent's environment. */
-    private static void checkCommandInput(JsonNode input) {
-        JsonNode argv = input.get("argv");
-        if (argv == null || !argv.isArray() || argv.isEmpty()) {
-            throw ApiException.badRequest("input.argv must be a non-empty array of strings for type command");
+    private TaskLifecycle.Submission submitGroup(TaskRequests.Group group) {
+        return fanOut.submitGroup(group.parent(), group.children());
+    }
+
+    private TaskRequests.Group group(SubmitTaskRequest request, Caller caller) {
+        SubmitTaskRequest.Broadcast broadcast = request.broadcast();
+        if (broadcast == null || request.children() != null || TaskRow.GROUP_TYPE.equals(request.type())) {
+            return requests.toGroup(request, caller.id(), caller.name());
         }
-        for (JsonNode arg : argv) {
-            if (!arg.isString()) {
-                throw ApiException.badRequest("input.argv must contain only strings, found " + arg.getNodeType()
-                        .name().toLowerCase(Locale.ROOT));
+        TaskRequests.checkBroadcast(broadcast);
+        List<String> workers = broadcast.workers();
+        if (workers == null) {
+            String label = String.valueOf(broadcast.label());
+            workers = fanOut.onlineWorkersWithLabel(label);
+            if (workers.isEmpty()) {
+                throw ApiException.badRequest("no online worker has label " + label);
             }
         }
-        JsonNode env = input.get("env");
-        if (env != null && !env.isNull()) {
-            if (!env.isObject()) {
-                throw ApiException.badRequest("input.env must be an object of strings for type command");
-            }
-            for (Map.Entry<String, JsonNode> variable : env.properties()) {
-                if (!variable.getValue().isString()) {
-                    throw ApiException.badRequest("input.env." + variable.getKey() + " must be a string");
-                }
-            }
+        return requests.toBroadcast(request, caller.id(), caller.name(), workers);
+    }
+
+    private static void checkPage(int page, int size) {
+        if (page < 0) {
+            throw ApiException.badRequest("page must be 0 or more");
+        }
+        if (size < 1 || size > MAX_PAGE_SIZE) {
+            throw ApiException.badRequest("size must be between 1 and " + MAX_PAGE_SIZE);
         }
     }
 
-    private static void requirePerson(Caller caller) {
+    static void requirePerson(Caller caller) {
         if (!caller.roles().contains(Claims.ROLE_USER) && !caller.isAdmin()) {
             throw ApiException.forbidden("Tasks are submitted and read by users; this token's roles "
                     + caller.roles() + " do not allow it");
@@ -184,8 +239,15 @@ class TaskController {
         }
     }
 
-    private static int orZero(@Nullable Integer value) {
-        return value == null ? 0 : value;
+    static @Nullable Instant instant(String name, @Nullable String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(value.trim()).toInstant();
+        } catch (DateTimeParseException e) {
+            throw ApiException.badRequest(name + " must be an ISO-8601 instant such as 2026-01-31T12:00:00Z");
+        }
     }
 
     private static @Nullable String blankToNull(@Nullable String value) {

@@ -7,6 +7,7 @@ import dev.taskmesh.contract.agent.TaskCompletion;
 import dev.taskmesh.contract.agent.TaskProgress;
 import dev.taskmesh.contract.agent.TaskStarted;
 import dev.taskmesh.contract.task.TaskStatus;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -30,15 +31,25 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 public class TaskLifecycle {
 
-    private static final Comparator<TaskRow> DISPATCH_ORDER = Comparator.comparingInt(TaskRow::priority).reversed()
-            .thenComparing(TaskRow::createdAt);
-
     private final TaskStore store;
+    private final FanOutStore fanOut;
+    private final RunTimeStats runTimes;
     private final ApplicationEventPublisher events;
+    private final LifecycleProperties properties;
+    private final RetryBackoff backoff;
+    private final Comparator<TaskRow> dispatchOrder;
 
-    TaskLifecycle(TaskStore store, ApplicationEventPublisher events) {
+    TaskLifecycle(TaskStore store, FanOutStore fanOut, RunTimeStats runTimes, ApplicationEventPublisher events,
+                  LifecycleProperties properties) {
         this.store = store;
+        this.fanOut = fanOut;
+        this.runTimes = runTimes;
         this.events = events;
+        this.properties = properties;
+        this.backoff = RetryBackoff.of(properties);
+        this.dispatchOrder = Comparator.comparing(task -> DispatchOrder.key(
+                task.runAfter() == null ? task.queuedAt() : task.runAfter(), task.priority(),
+                properties.agingInterval()));
     }
 
     /**
@@ -61,7 +72,9 @@ public class TaskLifecycle {
     /** Stores a new QUEUED task, or finds the one the owner submitted before with the same idempotency key. */
     @Transactional
     public Submission submit(NewTask task) {
-        Optional<TaskRow> inserted = store.insert(UUID.randomUUID(), task, now());
+        Instant now = now();
+        Optional<TaskRow> inserted = store.insert(UUID.randomUUID(), task, now,
+                DispatchOrder.key(now, task.priority(), properties.agingInterval()));
         if (inserted.isPresent()) {
             events.publishEvent(new TaskChanged(inserted.get(), null));
             return new Submission(inserted.get(), true);
@@ -74,8 +87,8 @@ public class TaskLifecycle {
     }
 
     /**
-     * Cancels a task that has no outcome yet. A task an agent holds is CANCELLED at once, and the agent is told to
-     * stop it ({@link CancellationRequested}).
+     * Cancels a task that has no outcome yet, and every descendant (children, their children, …) that has none. A
+     * task an agent holds is CANCELLED at once, and the agent is told to stop it ({@link CancellationRequested}).
      */
     @Transactional
     public Optional<Cancellation> cancel(UUID taskId, String cancelledBy) {
@@ -89,6 +102,17 @@ public class TaskLifecycle {
         }
         Instant now = now();
         String reason = "cancelled by " + cancelledBy;
+        TaskRow after = cancelLocked(before, reason, now);
+        // children (and theirs) go with their parent: a group's, a broadcast's, those a running task submitted
+        String childReason = reason + " (with its parent " + taskId + ")";
+        for (TaskRow child : fanOut.lockOpenDescendants(taskId)) {
+            cancelLocked(child, childReason, now);
+        }
+        return Optional.of(new Cancellation(after, true));
+    }
+
+    private TaskRow cancelLocked(TaskRow before, String reason, Instant now) {
+        UUID taskId = before.id();
         TaskRow after = store.cancel(taskId, reason, now)
                 .orElseThrow(() -> new IllegalStateException("Locked task " + taskId + " changed"));
         if (before.status().isActive() && before.workerId() != null) {
@@ -98,21 +122,29 @@ public class TaskLifecycle {
                     new TaskCancellation(taskId, before.attempt(), reason)));
         }
         events.publishEvent(new TaskChanged(after, before.status()));
-        return Optional.of(new Cancellation(after, true));
+        return after;
     }
 
-    /** Assigns up to {@code offer.limit()} matching queued tasks to the agent, best first, each as a new attempt. */
+    /**
+     * Assigns up to {@code offer.limit()} matching queued tasks to the agent, best first ({@link DispatchOrder}),
+     * each as a new attempt; nothing to a drained worker, no task still in its retry backoff, and no task of an
+     * owner at {@code taskmesh.tasks.max-running-per-owner}.
+     */
     @Transactional
     public List<TaskRow> claim(AgentOffer offer) {
         if (offer.limit() <= 0 || offer.taskTypes().isEmpty()) {
             return List.of();
         }
-        List<TaskRow> claimed = new ArrayList<>(store.claim(offer, now()));
+        int ownerLimit = properties.maxRunningPerOwner();
+        if (ownerLimit > 0) {
+            store.lockOwnerLimitedClaims();
+        }
+        List<TaskRow> claimed = new ArrayList<>(store.claim(offer, now(), ownerLimit));
         if (claimed.isEmpty()) {
             return List.of();
         }
         store.insertRunningAttempts(claimed);
-        claimed.sort(DISPATCH_ORDER);
+        claimed.sort(dispatchOrder);
         claimed.forEach(task -> events.publishEvent(new TaskChanged(task, TaskStatus.QUEUED)));
         return List.copyOf(claimed);
     }
@@ -175,6 +207,12 @@ public class TaskLifecycle {
         if (!task.isHeldBy(workerId, completion.attempt()) || !task.status().isActive()) {
             return stale(workerId, task.id(), completion.attempt(), task, now);
         }
+        if (completion.outcome() != Outcome.CANCELLED) {
+            Instant began = task.startedAt() != null ? task.startedAt() : task.assignedAt();
+            if (began != null && !now.isBefore(began)) {
+                runTimes.record(task.type(), Duration.between(began, now), now);
+            }
+        }
         return switch (completion.outcome()) {
             case SUCCEEDED -> finish(task, TaskStatus.SUCCEEDED, AttemptStatus.SUCCEEDED, null, null, now);
             case FAILED -> {
@@ -229,8 +267,8 @@ public class TaskLifecycle {
         boolean retry = task.attempt() < task.maxAttempts();
         String taskError = retry ? reason
                 : reason + " after " + task.attempt() + (task.attempt() == 1 ? " attempt" : " attempts");
-        Optional<TaskRow> after = store.finishAttempt(task, retry ? TaskStatus.QUEUED : TaskStatus.FAILED, taskError,
-                now);
+        Optional<TaskRow> after = retry ? requeue(task, taskError, now)
+                : store.finishAttempt(task, TaskStatus.FAILED, taskError, now);
         after.ifPresent(changed -> {
             store.finishAttemptRow(task.id(), task.attempt(), AttemptStatus.LOST, reason, now, AttemptStatus.RUNNING);
             events.publishEvent(new TaskChanged(changed, task.status()));
@@ -243,13 +281,58 @@ public class TaskLifecycle {
         if (!task.status().canMoveTo(next)) {
             return Verdict.refuse("task " + task.id() + " cannot move from " + task.status() + " to " + next);
         }
-        Optional<TaskRow> after = store.finishAttempt(task, next, taskError, now);
+        Optional<TaskRow> after = next == TaskStatus.QUEUED ? requeue(task, taskError, now)
+                : store.finishAttempt(task, next, taskError, now);
         if (after.isEmpty()) {
             return Verdict.refuse("task " + task.id() + " changed meanwhile");
         }
         store.finishAttemptRow(task.id(), task.attempt(), attemptStatus, attemptError, now, AttemptStatus.RUNNING);
         events.publishEvent(new TaskChanged(after.get(), task.status()));
         return Verdict.accept();
+    }
+
+    /** Back to the queue after a retryable failure or a lost attempt, runnable again after the retry backoff. */
+    private Optional<TaskRow> requeue(TaskRow task, @Nullable String error, Instant now) {
+        Duration delay = backoff.delay(task.attempt(), task.retryBackoffSeconds(), task.retryMaxBackoffSeconds());
+        Instant runnableAt = delay.isZero() ? null : now.plus(delay).truncatedTo(ChronoUnit.MICROS);
+        return store.requeue(task, error, now, runnableAt,
+                DispatchOrder.key(runnableAt == null ? now : runnableAt, task.priority(),
+                        properties.agingInterval()));
+    }
+
+    /**
+     * Fails queued tasks that waited longer than their queue timeout since they became runnable, each with
+     * {@code queue timeout: waited N s} and its waiting reason, if any.
+     */
+    @Transactional
+    public List<TaskRow> failQueueTimeouts(int limit) {
+        List<TaskRow> failed = store.failQueueTimeouts(now(), limit);
+        failed.forEach(task -> events.publishEvent(new TaskChanged(task, TaskStatus.QUEUED)));
+        return failed;
+    }
+
+    /**
+     * The server's safety net for run-time limits: an active task still held {@code grace} after its
+     * {@code timeoutSeconds} ran out (the agent should have stopped it and reported {@code timed out after N s})
+     * fails with {@code timed out after N s (server)}, and its agent is told to stop it.
+     */
+    @Transactional
+    public List<TaskRow> failOverdue(Duration grace, int limit) {
+        Instant now = now();
+        List<TaskRow> failed = new ArrayList<>();
+        for (TaskRow task : store.lockOverdue(now, grace, limit)) {
+            String reason = "timed out after " + task.timeoutSeconds() + " s (server)";
+            Optional<TaskRow> after = store.finishAttempt(task, TaskStatus.FAILED, reason, now);
+            after.ifPresent(changed -> {
+                store.finishAttemptRow(task.id(), task.attempt(), AttemptStatus.FAILED, reason, now,
+                        AttemptStatus.RUNNING);
+                events.publishEvent(new CancellationRequested(String.valueOf(task.workerId()),
+                        new TaskCancellation(task.id(), task.attempt(), reason)));
+                events.publishEvent(new TaskChanged(changed, task.status()));
+                failed.add(changed);
+            });
+        }
+        return failed;
     }
 
     private Verdict stale(String workerId, UUID taskId, int attempt, @Nullable TaskRow task, Instant now) {

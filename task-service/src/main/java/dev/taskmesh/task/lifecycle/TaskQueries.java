@@ -1,5 +1,6 @@
 package dev.taskmesh.task.lifecycle;
 
+import dev.taskmesh.contract.task.TaskStatus;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,30 +14,80 @@ import org.springframework.transaction.annotation.Transactional;
 @Transactional(readOnly = true)
 public class TaskQueries {
 
-    private final TaskStore store;
+    /** Up to this many matching tasks, a listing's total is an exact count. */
+    public static final int EXACT_TOTAL_LIMIT = 10_000;
 
-    TaskQueries(TaskStore store) {
+    private final TaskStore store;
+    private final FanOutStore fanOut;
+
+    TaskQueries(TaskStore store, FanOutStore fanOut) {
         this.store = store;
+        this.fanOut = fanOut;
     }
 
+    /** The task with its attempts and its first children. */
     public Optional<TaskView> find(UUID id) {
         return store.find(id).map(this::view);
     }
 
-    public TaskView view(TaskRow task) {
-        return TaskView.from(task, store.attemptsOf(List.of(task.id())));
+    /** The owner of a task, without reading the rest of it (authorization checks). */
+    public Optional<String> ownerOf(UUID id) {
+        return store.ownerOf(id);
     }
 
-    public TaskPage page(TaskFilter filter) {
-        List<TaskRow> rows = store.page(filter);
+    /** Only the task's status, in one read. */
+    public Optional<TaskStatus> status(UUID id) {
+        return store.find(id).map(TaskRow::status);
+    }
+
+    /** The task with its attempts and its first children. */
+    public TaskView view(TaskRow task) {
+        TaskView view = TaskView.from(task, store.attemptsOf(List.of(task.id())));
+        List<TaskView.Child> children = fanOut.childSummaries(task.id(), TaskView.CHILDREN_SHOWN);
+        long count = children.size() < TaskView.CHILDREN_SHOWN ? children.size() : fanOut.childCount(task.id());
+        return view.withChildren(children, count);
+    }
+
+    /** The tasks with their attempts, in the given order, without children (as in lists). */
+    public List<TaskView> views(List<TaskRow> rows) {
         Map<UUID, List<AttemptRow>> attempts = store.attemptsOf(rows.stream().map(TaskRow::id).toList()).stream()
                 .collect(Collectors.groupingBy(AttemptRow::taskId));
-        List<TaskView> items = rows.stream()
+        return rows.stream()
                 .map(row -> TaskView.from(row, attempts.getOrDefault(row.id(), List.of())))
                 .toList();
-        long total = rows.size() < filter.size() && (filter.page() == 0 || !rows.isEmpty())
-                ? (long) filter.page() * filter.size() + rows.size()
-                : store.count(filter);
-        return new TaskPage(items, filter.page(), filter.size(), total);
+    }
+
+    /** One page of a task's children, oldest first, as full task JSON without their own children. */
+    public TaskPage children(UUID parentId, int page, int size) {
+        List<TaskView> items = views(fanOut.children(parentId, size, (long) page * size));
+        long total = items.size() < size && (page == 0 || !items.isEmpty())
+                ? (long) page * size + items.size()
+                : fanOut.childCount(parentId);
+        return new TaskPage(items, page, size, total);
+    }
+
+    /**
+     * One page newest first, with a cursor to the next one. The total is exact up to {@value #EXACT_TOTAL_LIMIT}
+     * matching tasks; above, counting exactly would read every match, so the planner's estimate is given instead.
+     */
+    public TaskPage page(TaskFilter filter) {
+        // one row more than the page tells whether there is a next page
+        List<TaskRow> fetched = store.page(filter, filter.size() + 1);
+        boolean more = fetched.size() > filter.size();
+        List<TaskRow> rows = more ? fetched.subList(0, filter.size()) : fetched;
+        List<TaskView> items = views(rows);
+        String nextCursor = more ? TaskCursor.of(rows.getLast()).encode() : null;
+        boolean offsetPage = filter.after() == null;
+        if (offsetPage && !more && (filter.page() == 0 || !rows.isEmpty())) {
+            // the last page of an offset listing tells the total without counting
+            return new TaskPage(items, filter.page(), filter.size(), (long) filter.page() * filter.size() + rows.size(),
+                    false, null);
+        }
+        long capped = store.cappedCount(filter, EXACT_TOTAL_LIMIT + 1);
+        if (capped <= EXACT_TOTAL_LIMIT) {
+            return new TaskPage(items, filter.page(), filter.size(), capped, false, nextCursor);
+        }
+        long estimate = Math.max(store.estimatedCount(filter), capped);
+        return new TaskPage(items, filter.page(), filter.size(), estimate, true, nextCursor);
     }
 }

@@ -4,13 +4,15 @@ import dev.taskmesh.contract.task.TaskStatus;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -18,6 +20,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Repository;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -28,6 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
 class TaskStore {
 
     private static final String ACTIVE = "('ASSIGNED', 'RUNNING')";
+    /** Advisory lock key of owner-limited claims ("tmowner" in ASCII). */
+    private static final long OWNER_LIMIT_LOCK = 0x746d6f776e6572L;
 
     private final JdbcTemplate jdbc;
     private final JsonMapper json;
@@ -38,23 +43,36 @@ class TaskStore {
         this.json = json;
     }
 
-    /** Inserts a QUEUED task; empty when the owner already has a task with this idempotency key. */
-    Optional<TaskRow> insert(UUID id, NewTask t, Instant now) {
+    /**
+     * Inserts a QUEUED task; empty when the owner already has a task with this idempotency key.
+     *
+     * @param dispatchAt the claim key ({@link DispatchOrder})
+     */
+    Optional<TaskRow> insert(UUID id, NewTask t, Instant now, Instant dispatchAt) {
         Requirements r = t.requirements();
         return first(jdbc.query("""
                 INSERT INTO tasks (id, type, status, owner, owner_name, input, req_cpus, req_memory_mb, req_gpus,
                                    req_gpu_memory_mb, req_labels, priority, timeout_seconds, max_attempts,
-                                   idempotency_key, target_workers, created_at, queued_at)
-                VALUES (?, ?, 'QUEUED', ?, ?, ?::jsonb, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?::text[], ?, ?)
+                                   idempotency_key, target_workers, created_at, queued_at, dispatch_at,
+                                   queue_timeout_seconds, queue_deadline, retry_backoff_seconds,
+                                   retry_max_backoff_seconds)
+                VALUES (?, ?, 'QUEUED', ?, ?, ?::jsonb, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?::text[], ?, ?, ?,
+                        ?, ? + ?::integer * interval '1 second', ?, ?)
                 ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                 RETURNING *""", taskMapper,
                 id, t.type(), t.owner(), t.ownerName(), json.writeValueAsString(t.input()), r.cpus(), r.memoryMb(),
                 r.gpus(), r.gpuMemoryMb(), texts(r.labels()), t.priority(), t.timeoutSeconds(), t.maxAttempts(),
-                t.idempotencyKey(), texts(t.targetWorkers()), ts(now), ts(now)));
+                t.idempotencyKey(), texts(t.targetWorkers()), ts(now), ts(now), ts(dispatchAt),
+                t.queueTimeoutSeconds(), ts(now), t.queueTimeoutSeconds(), t.retryBackoffSeconds(),
+                t.retryMaxBackoffSeconds()));
     }
 
     Optional<TaskRow> find(UUID id) {
         return first(jdbc.query("SELECT * FROM tasks WHERE id = ?", taskMapper, id));
+    }
+
+    Optional<String> ownerOf(UUID id) {
+        return first(jdbc.queryForList("SELECT owner FROM tasks WHERE id = ?", String.class, id));
     }
 
     /** Reads the task and locks its row until the transaction ends. */
@@ -67,63 +85,104 @@ class TaskStore {
                 key));
     }
 
-    List<TaskRow> page(TaskFilter filter) {
-        List<Object> args = new ArrayList<>();
-        String where = where(filter, args);
-        args.add(filter.size());
-        args.add((long) filter.page() * filter.size());
-        return jdbc.query("SELECT * FROM tasks" + where + " ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-                taskMapper, args.toArray());
+    /** One page of a listing, at most {@code limit} rows. */
+    List<TaskRow> page(TaskFilter filter, int limit) {
+        TaskListSql page = TaskListSql.page(filter, limit);
+        return jdbc.query(page.sql(), taskMapper, page.argArray());
     }
 
-    long count(TaskFilter filter) {
-        List<Object> args = new ArrayList<>();
-        Long count = jdbc.queryForObject("SELECT count(*) FROM tasks" + where(filter, args), Long.class,
-                args.toArray());
-        return count == null ? 0 : count;
+    /** How many tasks match, counting no further than {@code cap}. */
+    long cappedCount(TaskFilter filter, int cap) {
+        TaskListSql count = TaskListSql.cappedCount(filter, cap);
+        Long n = jdbc.queryForObject(count.sql(), Long.class, count.argArray());
+        return n == null ? 0 : n;
     }
 
-    private static String where(TaskFilter filter, List<Object> args) {
-        List<String> conditions = new ArrayList<>();
-        if (filter.status() != null) {
-            conditions.add("status = ?");
-            args.add(filter.status().name());
-        }
-        if (filter.type() != null) {
-            conditions.add("type = ?");
-            args.add(filter.type());
-        }
-        if (filter.owner() != null) {
-            conditions.add("owner = ?");
-            args.add(filter.owner());
-        }
-        return conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+    /** The planner's estimate of how many tasks match: cheap whatever the table's size, from its statistics. */
+    long estimatedCount(TaskFilter filter) {
+        TaskListSql explain = TaskListSql.estimate(filter);
+        String plan = jdbc.queryForObject(explain.sql(), String.class, explain.argArray());
+        JsonNode rows = plan == null ? null : json.readTree(plan).path(0).path("Plan").get("Plan Rows");
+        return rows == null ? 0 : rows.asLong();
     }
 
-    /** Claims up to {@code offer.limit()} queued tasks the agent can run, best first, skipping rows others hold. */
-    List<TaskRow> claim(AgentOffer offer, Instant now) {
+    /**
+     * Claims up to {@code offer.limit()} queued tasks the agent can run, best first ({@link DispatchOrder}),
+     * skipping rows others hold, tasks still in their retry backoff, everything when the worker is drained, and,
+     * with {@code maxRunningPerOwner > 0}, tasks of owners who already have that many ASSIGNED or RUNNING tasks.
+     *
+     * <p>Owner limit: the count and the claim happen in one statement, but two instances claiming at the same
+     * moment would each see the other's claims uncommitted and could together exceed the limit. With a limit the
+     * caller therefore holds {@link #lockOwnerLimitedClaims()} for the transaction, which serializes claims across
+     * instances (each is one short statement); without a limit nothing is serialized.
+     */
+    List<TaskRow> claim(AgentOffer offer, Instant now, int maxRunningPerOwner) {
         // a locking CTE runs exactly once, so the LIMIT holds however the planner joins it to the update
-        return jdbc.query("""
-                WITH claimable AS (
-                    SELECT id FROM tasks
+        String matching = """
+                    SELECT id, owner, dispatch_at FROM tasks
                     WHERE status = 'QUEUED'
+                      AND (run_after IS NULL OR run_after <= ?)
                       AND type = ANY (?::text[])
                       AND req_cpus <= ? AND req_memory_mb <= ?
                       AND req_labels <@ ?::text[]
                       AND (cardinality(target_workers) = 0 OR ? = ANY (target_workers))
                       AND req_gpus <= (SELECT count(*) FROM unnest(?::bigint[]) AS gpu(memory_mb)
                                        WHERE gpu.memory_mb >= req_gpu_memory_mb)
-                    ORDER BY priority DESC, created_at
+                      AND NOT EXISTS (SELECT 1 FROM worker_drains d WHERE d.worker_id = ?)
+                """;
+        List<Object> args = new ArrayList<>(List.of(ts(now), texts(offer.taskTypes()), offer.cpus(),
+                offer.memoryMb(), texts(offer.labels()), offer.workerId(), offer.gpuMemoryMb().toArray(Long[]::new),
+                offer.workerId()));
+        String claimable;
+        if (maxRunningPerOwner <= 0) {
+            claimable = "WITH claimable AS (" + matching + """
+                    ORDER BY dispatch_at
                     LIMIT ?
                     FOR UPDATE SKIP LOCKED)
+                    """;
+            args.add(offer.limit());
+        } else {
+            // Owners at their limit are left out before the LIMIT; the candidates of one owner are then cut to
+            // what the owner may still start. Active tasks are bounded by the fleet's slots, so counting them
+            // per claim is cheap (index tasks_active_owner).
+            claimable = """
+                    WITH active AS (
+                        SELECT owner, count(*) AS n FROM tasks
+                        WHERE status IN ('ASSIGNED', 'RUNNING') AND worker_id IS NOT NULL
+                        GROUP BY owner),
+                    candidates AS (""" + matching + """
+                          AND owner NOT IN (SELECT owner FROM active WHERE n >= ?)
+                        ORDER BY dispatch_at
+                        LIMIT ?
+                        FOR UPDATE SKIP LOCKED),
+                    claimable AS (
+                        SELECT ranked.id FROM (
+                            SELECT c.id, row_number() OVER (PARTITION BY c.owner ORDER BY c.dispatch_at)
+                                         + coalesce(a.n, 0) AS n
+                            FROM candidates c LEFT JOIN active a ON a.owner = c.owner) ranked
+                        WHERE ranked.n <= ?)
+                    """;
+            args.add(maxRunningPerOwner);
+            args.add(offer.limit());
+            args.add(maxRunningPerOwner);
+        }
+        args.add(offer.workerId());
+        args.add(ts(now));
+        return jdbc.query(claimable + """
                 UPDATE tasks t SET status = 'ASSIGNED', attempt = t.attempt + 1, worker_id = ?, assigned_at = ?,
                                    started_at = NULL, finished_at = NULL, progress = NULL, error = NULL,
-                                   version = t.version + 1
+                                   waiting_reason = NULL, version = t.version + 1
                 FROM claimable
                 WHERE t.id = claimable.id
-                RETURNING t.*""", taskMapper,
-                texts(offer.taskTypes()), offer.cpus(), offer.memoryMb(), texts(offer.labels()), offer.workerId(),
-                offer.gpuMemoryMb().toArray(Long[]::new), offer.limit(), offer.workerId(), ts(now));
+                RETURNING t.*""", taskMapper, args.toArray());
+    }
+
+    /**
+     * Serializes owner-limited claims of all instances until the transaction ends, so that each claim counts the
+     * committed claims of the others (a claim is one short statement: the cost is small next to the network).
+     */
+    void lockOwnerLimitedClaims() {
+        jdbc.query("SELECT pg_advisory_xact_lock(?)", rs -> null, OWNER_LIMIT_LOCK);
     }
 
     void insertRunningAttempts(List<TaskRow> claimed) {
@@ -157,20 +216,90 @@ class TaskStore {
      * for a retry). The guard on attempt, worker and status makes this the one outcome of the attempt.
      */
     Optional<TaskRow> finishAttempt(TaskRow t, TaskStatus next, @Nullable String error, Instant now) {
+        if (next == TaskStatus.QUEUED) {
+            throw new IllegalArgumentException("A requeue needs its backoff: use requeue");
+        }
         Progress progress = t.progress() == null ? null : t.progress().finished(now);
-        String sql = next == TaskStatus.QUEUED
-                ? """
-                  UPDATE tasks SET status = 'QUEUED', worker_id = NULL, assigned_at = NULL, started_at = NULL,
-                                   queued_at = ?, progress = NULL, error = ?, version = version + 1
-                  WHERE id = ? AND attempt = ? AND worker_id = ? AND status IN""" + " " + ACTIVE + " RETURNING *"
-                : """
-                  UPDATE tasks SET status = ?, finished_at = ?, progress = ?::jsonb, error = ?, version = version + 1
-                  WHERE id = ? AND attempt = ? AND worker_id = ? AND status IN""" + " " + ACTIVE + " RETURNING *";
-        Object[] args = next == TaskStatus.QUEUED
-                ? new Object[] {ts(now), error, t.id(), t.attempt(), t.workerId()}
-                : new Object[] {next.name(), ts(now), progress == null ? null : json.writeValueAsString(progress),
-                        error, t.id(), t.attempt(), t.workerId()};
-        return first(jdbc.query(sql, taskMapper, args));
+        return first(jdbc.query("""
+                UPDATE tasks SET status = ?, finished_at = ?, progress = ?::jsonb, error = ?, version = version + 1
+                WHERE id = ? AND attempt = ? AND worker_id = ? AND status IN""" + " " + ACTIVE + " RETURNING *",
+                taskMapper, next.name(), ts(now), progress == null ? null : json.writeValueAsString(progress),
+                error, t.id(), t.attempt(), t.workerId()));
+    }
+
+    /**
+     * Ends the current attempt of an active task and puts the task back in the queue, runnable from
+     * {@code runnableAt} (null: at once), with the claim key {@code dispatchAt}. Its queue timeout starts again
+     * when it is runnable.
+     */
+    Optional<TaskRow> requeue(TaskRow t, @Nullable String error, Instant now, @Nullable Instant runnableAt,
+                              Instant dispatchAt) {
+        Instant from = runnableAt == null ? now : runnableAt;
+        return first(jdbc.query("""
+                UPDATE tasks SET status = 'QUEUED', worker_id = NULL, assigned_at = NULL, started_at = NULL,
+                                 queued_at = ?, run_after = ?, dispatch_at = ?,
+                                 queue_deadline = ? + queue_timeout_seconds * interval '1 second',
+                                 waiting_reason = NULL, progress = NULL, error = ?, version = version + 1
+                WHERE id = ? AND attempt = ? AND worker_id = ? AND status IN""" + " " + ACTIVE + " RETURNING *",
+                taskMapper, ts(now), ts(runnableAt), ts(dispatchAt), ts(from), error, t.id(), t.attempt(),
+                t.workerId()));
+    }
+
+    /**
+     * Fails up to {@code limit} queued tasks whose queue deadline has passed, with
+     * {@code queue timeout: waited N s} and the waiting reason, if any; rows others hold are skipped.
+     */
+    List<TaskRow> failQueueTimeouts(Instant now, int limit) {
+        return jdbc.query("""
+                UPDATE tasks SET status = 'FAILED', finished_at = ?, queue_deadline = NULL,
+                                 error = 'queue timeout: waited ' || queue_timeout_seconds || ' s'
+                                         || coalesce('; ' || waiting_reason, ''),
+                                 version = version + 1
+                WHERE id IN (SELECT id FROM tasks
+                             WHERE status = 'QUEUED' AND queue_deadline <= ?
+                             ORDER BY queue_deadline
+                             LIMIT ?
+                             FOR UPDATE SKIP LOCKED)
+                  AND status = 'QUEUED'
+                RETURNING *""", taskMapper, ts(now), ts(now), limit);
+    }
+
+    /**
+     * Active tasks with a run-time limit that began longer than limit + {@code grace} ago, locked; rows others hold
+     * are skipped. Active tasks are bounded by the fleet's slots, so this reads few rows.
+     */
+    List<TaskRow> lockOverdue(Instant now, Duration grace, int limit) {
+        return jdbc.query("""
+                SELECT * FROM tasks
+                WHERE status IN""" + " " + ACTIVE + """
+                  AND timeout_seconds IS NOT NULL
+                  AND coalesce(started_at, assigned_at) + timeout_seconds * interval '1 second'
+                      + ? * interval '1 millisecond' <= ?
+                ORDER BY assigned_at
+                LIMIT ?
+                FOR UPDATE SKIP LOCKED""", taskMapper, grace.toMillis(), ts(now), limit);
+    }
+
+    /**
+     * The next {@code limit} queued tasks after {@code afterId} (by id), for the waiting check; the check goes round
+     * the queue page by page.
+     */
+    List<TaskRow> queuedAfter(@Nullable UUID afterId, int limit) {
+        return afterId == null
+                ? jdbc.query("SELECT * FROM tasks WHERE status = 'QUEUED' ORDER BY id LIMIT ?", taskMapper, limit)
+                : jdbc.query("SELECT * FROM tasks WHERE status = 'QUEUED' AND id > ? ORDER BY id LIMIT ?",
+                        taskMapper, afterId, limit);
+    }
+
+    /** Sets the waiting reasons of queued tasks in one batch; a task that left the queue keeps none. */
+    void setWaitingReasons(Map<UUID, @Nullable String> reasons) {
+        jdbc.batchUpdate("""
+                UPDATE tasks SET waiting_reason = ?
+                WHERE id = ? AND status = 'QUEUED' AND waiting_reason IS DISTINCT FROM ?""",
+                reasons.entrySet().stream()
+                        .sorted(Map.Entry.comparingByKey())
+                        .map(e -> new Object[] {e.getValue(), e.getKey(), e.getValue()})
+                        .toList());
     }
 
     /** Cancels a task that has no outcome yet; empty when it already has one. */
@@ -186,6 +315,7 @@ class TaskStore {
         return jdbc.query("""
                 SELECT * FROM tasks t
                 WHERE t.status IN""" + " " + ACTIVE + """
+                  AND t.worker_id IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM worker_leases l WHERE l.worker_id = t.worker_id AND l.expires_at > ?)
                 ORDER BY t.assigned_at
                 LIMIT ?
@@ -232,8 +362,11 @@ class TaskStore {
     /** Counts of tasks per status, for the gauges. */
     List<StatusCount> countByStatus() {
         return jdbc.query("""
-                SELECT status, count(*) AS n FROM tasks WHERE status IN ('QUEUED', 'RUNNING') GROUP BY status""",
-                (rs, n) -> new StatusCount(TaskStatus.valueOf(rs.getString("status")), rs.getLong("n")));
+                SELECT status, count(*) AS n FROM tasks WHERE status IN ('QUEUED', 'RUNNING') AND type <> ?
+                GROUP BY status""",
+                (rs, n) -> new StatusCount(TaskStatus.valueOf(rs.getString("status")), rs.getLong("n")),
+                // a running group is no work of any agent
+                TaskRow.GROUP_TYPE);
     }
 
     record StatusCount(TaskStatus status, long count) {
@@ -251,7 +384,15 @@ class TaskStore {
                 rs.getString("worker_id"), progress == null ? null : json.readValue(progress, Progress.class),
                 rs.getString("error"), requiredInstant(rs, "created_at"), requiredInstant(rs, "queued_at"),
                 instant(rs, "assigned_at"), instant(rs, "started_at"), instant(rs, "finished_at"),
-                rs.getLong("version"));
+                rs.getLong("version"), instant(rs, "run_after"), rs.getObject("queue_timeout_seconds", Integer.class),
+                rs.getObject("retry_backoff_seconds", Integer.class),
+                rs.getObject("retry_max_backoff_seconds", Integer.class), rs.getString("waiting_reason"),
+                rs.getObject("parent_id", UUID.class));
+    }
+
+    /** Maps a whole {@code tasks} row, for other stores of this package. */
+    RowMapper<TaskRow> taskMapper() {
+        return taskMapper;
     }
 
     private AttemptRow mapAttempt(ResultSet rs, int rowNum) throws SQLException {

@@ -12,8 +12,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionalEventListener;
 
 /**
- * After each committed change: tells live clients on {@code /topic/tasks/{id}} and counts it in the metrics.
- * Metric names are public API.
+ * After each committed change: tells live clients on {@code /topic/tasks/{id}}, and of a status change also the
+ * owner on {@code /user/queue/tasks} and admins on {@code /topic/tasks}; counts it in the metrics. Metric names
+ * and destinations are public API (docs/events.md).
  */
 @Component
 class TaskUpdates {
@@ -21,6 +22,11 @@ class TaskUpdates {
     /** The small JSON live clients get on {@code /topic/tasks/{id}}. */
     record TaskUpdate(UUID id, TaskStatus status, int attempt, @Nullable Progress progress) {
     }
+
+    /** Every status change of the tasks of one owner, on that owner's user destination. */
+    static final String OWNER_QUEUE = "/queue/tasks";
+    /** Every status change of every task, for admins. */
+    static final String ALL_TASKS_TOPIC = "/topic/tasks";
 
     private final SimpMessageSendingOperations messaging;
     private final Counter submitted;
@@ -52,6 +58,9 @@ class TaskUpdates {
         messaging.convertAndSend(topic(task.id()),
                 new TaskUpdate(task.id(), task.status(), task.attempt(), task.progress()));
         if (change.statusChanged()) {
+            TaskStatusEvent event = TaskStatusEvent.from(change);
+            messaging.convertAndSendToUser(task.owner(), OWNER_QUEUE, event);
+            messaging.convertAndSend(ALL_TASKS_TOPIC, event);
             count(change);
         }
     }

@@ -2,6 +2,8 @@ package dev.taskmesh.agent.connection;
 
 import dev.taskmesh.contract.WireJson;
 import dev.taskmesh.contract.agent.AgentDestinations;
+import dev.taskmesh.contract.agent.ChildFinished;
+import dev.taskmesh.contract.agent.ChildSubmitted;
 import dev.taskmesh.contract.agent.CompletionReceipt;
 import dev.taskmesh.contract.agent.Heartbeat;
 import dev.taskmesh.contract.agent.ProtocolError;
@@ -59,6 +61,14 @@ public final class AgentConnection implements AutoCloseable {
         void onReceipt(CompletionReceipt receipt);
 
         void onProtocolError(ProtocolError error);
+
+        /** The answer to a child submission of one of the agent's attempts. */
+        default void onChildSubmitted(ChildSubmitted answer) {
+        }
+
+        /** A child of a task the agent runs has ended. */
+        default void onChildFinished(ChildFinished finished) {
+        }
     }
 
     private static final Logger log = LoggerFactory.getLogger(AgentConnection.class);
@@ -220,6 +230,8 @@ public final class AgentConnection implements AutoCloseable {
         subscribe(connected, AgentDestinations.CANCELLATIONS, TaskCancellation.class, listener::onCancellation);
         subscribe(connected, AgentDestinations.RECEIPTS, CompletionReceipt.class, listener::onReceipt);
         subscribe(connected, AgentDestinations.ERRORS, ProtocolError.class, listener::onProtocolError);
+        subscribe(connected, AgentDestinations.SUBMISSIONS, ChildSubmitted.class, listener::onChildSubmitted);
+        subscribe(connected, AgentDestinations.CHILDREN, ChildFinished.class, listener::onChildFinished);
         synchronized (sendLock) {
             // the heartbeat is the first message of every session: nothing else may be sent before it
             if (!sendOn(connected, AgentDestinations.HEARTBEAT, listener.firstHeartbeat())) {

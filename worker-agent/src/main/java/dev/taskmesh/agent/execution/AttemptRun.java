@@ -31,20 +31,34 @@ public final class AttemptRun implements AutoCloseable {
     private final AttemptLayout layout;
     private final AttemptListener listener;
     private final Clock clock;
+    private final ChildTasks children;
     private final CompletableFuture<String> cancellation = new CompletableFuture<>();
     private long seq;
     private @Nullable BufferedWriter logWriter;
     private boolean logBroken;
 
+    /** An attempt without a platform to submit children to ({@code run-local}). */
     public AttemptRun(TaskAssignment assignment, AttemptLayout layout, AttemptListener listener) {
-        this(assignment, layout, listener, Clock.systemUTC());
+        this(assignment, layout, listener, ChildTasks.UNSUPPORTED);
+    }
+
+    /** An attempt whose children are submitted and followed by {@code children}. */
+    public AttemptRun(TaskAssignment assignment, AttemptLayout layout, AttemptListener listener,
+                      ChildTasks children) {
+        this(assignment, layout, listener, Clock.systemUTC(), children);
     }
 
     AttemptRun(TaskAssignment assignment, AttemptLayout layout, AttemptListener listener, Clock clock) {
+        this(assignment, layout, listener, clock, ChildTasks.UNSUPPORTED);
+    }
+
+    private AttemptRun(TaskAssignment assignment, AttemptLayout layout, AttemptListener listener, Clock clock,
+                       ChildTasks children) {
         this.assignment = assignment;
         this.layout = layout;
         this.listener = listener;
         this.clock = clock;
+        this.children = children;
     }
 
     public TaskAssignment assignment() {
@@ -53,6 +67,11 @@ public final class AttemptRun implements AutoCloseable {
 
     public AttemptLayout layout() {
         return layout;
+    }
+
+    /** The attempt's child tasks. */
+    public ChildTasks children() {
+        return children;
     }
 
     /** Creates the folders, writes {@code input.json} and opens {@code log.txt}. */

@@ -9,10 +9,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -21,7 +25,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Runs a {@code command} task: starts {@code argv} (no shell) in the attempt's work folder, turns stdout and stderr
- * into log lines and {@code ::progress} lines into progress, and kills the whole process tree on timeout or cancel.
+ * into log lines, {@code ::progress} lines into progress and {@code ::submit} lines into child tasks, and kills the
+ * whole process tree on timeout or cancel.
  */
 final class CommandProcessor implements TaskProcessor {
 
@@ -36,6 +41,8 @@ final class CommandProcessor implements TaskProcessor {
     private static final int STDERR_TAIL_LINES = 20;
     /** How often the process tree is looked at, so that children left behind by an exiting parent are known. */
     private static final Duration WATCH_INTERVAL = Duration.ofMillis(250);
+    /** How long an ended attempt waits for the answers to its {@code ::submit} lines. */
+    private static final Duration SUBMIT_ANSWER_LIMIT = Duration.ofSeconds(30);
     /** How long the readers may take to drain the pipes after the process ended. */
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
 
@@ -70,9 +77,11 @@ final class CommandProcessor implements TaskProcessor {
         closeQuietly(process);
 
         Deque<String> stderrTail = new ArrayDeque<>();
+        List<CompletableFuture<?>> submissions = new CopyOnWriteArrayList<>();
         Thread stdout = pump(process.getInputStream(), "stdout-" + process.pid(), line -> {
             run.log(LogStream.STDOUT, line);
             ProgressLine.parse(line).ifPresent(progress -> run.progress(progress.percent(), progress.stage()));
+            submitChild(run, line).ifPresent(submissions::add);
         });
         Thread stderr = pump(process.getErrorStream(), "stderr-" + process.pid(), line -> {
             run.log(LogStream.STDERR, line);
@@ -109,6 +118,7 @@ final class CommandProcessor implements TaskProcessor {
         }
         interrupted |= Thread.interrupted();
         drain(run, stdout, stderr);
+        awaitSubmissions(run, submissions);
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
@@ -200,6 +210,45 @@ final class CommandProcessor implements TaskProcessor {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    /** A {@code ::submit} line submits a child; its id (or why it was refused) is noted in the log. */
+    private static Optional<CompletableFuture<?>> submitChild(AttemptRun run, String line) {
+        Optional<SubmitLine> submit;
+        try {
+            submit = SubmitLine.parse(line);
+        } catch (IllegalArgumentException e) {
+            run.note("ignored a ::submit line: " + e.getMessage());
+            return Optional.empty();
+        }
+        return submit.map(child -> run.children().submit(child.task()).handle((id, error) -> {
+            if (error == null) {
+                run.note("submitted child task " + id + " (" + child.task().get("type").asString() + ")");
+            } else {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                run.note("child task not submitted: " + cause.getMessage());
+            }
+            return id;
+        }));
+    }
+
+    /** Child ids belong in the attempt's log: their answers are awaited (bounded) before the attempt ends. */
+    private static void awaitSubmissions(AttemptRun run, List<CompletableFuture<?>> submissions) {
+        if (submissions.isEmpty()) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(submissions.toArray(CompletableFuture[]::new))
+                    .get(SUBMIT_ANSWER_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            run.note("no answer yet to some child submissions after " + SUBMIT_ANSWER_LIMIT.toSeconds()
+                    + " s; the children may still be created");
+        } catch (ExecutionException e) {
+            // each answer is noted by itself
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,7 +1,10 @@
 package dev.taskmesh.agent.handler;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
@@ -38,4 +41,28 @@ public interface TaskContext {
 
     /** Whether the attempt was cancelled or timed out; a long-running handler checks this between steps. */
     boolean isCancelled();
+
+    /**
+     * Submits a child task through the agent: the platform stores it with this task as its parent and this task's
+     * owner, and dispatches it like any task (possibly to another agent). Blocks until the platform answers (at most a
+     * minute; a submission waiting for a reconnect is sent again, and creates the child only once). Cancelling this
+     * task cancels its children.
+     *
+     * @param type         the child's task type, e.g. {@code command} or a handler's type
+     * @param input        the child's input JSON (for {@code command}: {@code {"argv": [...], "env": {...}}})
+     * @param requirements what the agent that runs the child must have, or null for none
+     * @return the child's task id
+     * @throws ChildTaskException   when the platform refused the child or did not answer in time
+     * @throws InterruptedException when the attempt is cancelled meanwhile
+     */
+    UUID submitChild(String type, JsonNode input, @Nullable Requirements requirements) throws InterruptedException;
+
+    /**
+     * Waits until every child this attempt submitted has ended, and answers how each ended, in the order they were
+     * submitted. Answers at once when there are none.
+     *
+     * @throws TimeoutException     when some child has not ended within {@code timeout}
+     * @throws InterruptedException when the attempt is cancelled meanwhile
+     */
+    List<ChildResult> awaitChildren(Duration timeout) throws InterruptedException, TimeoutException;
 }

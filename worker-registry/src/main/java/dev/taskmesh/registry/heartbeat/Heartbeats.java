@@ -38,20 +38,23 @@ public class Heartbeats {
      * task-service instance) changes nothing.
      */
     private static final String UPSERT = """
-            INSERT INTO registry.worker_heartbeats (worker_id, received_at, capabilities, running, free_slots)
-            SELECT w.id, ?, ?::jsonb, ?::jsonb, ?
+            INSERT INTO registry.worker_heartbeats (worker_id, received_at, capabilities, running, free_slots,
+                                                    draining)
+            SELECT w.id, ?, ?::jsonb, ?::jsonb, ?, ?
               FROM registry.workers w
              WHERE w.id = ? AND w.deleted_at IS NULL
             ON CONFLICT (worker_id) DO UPDATE
                SET received_at = EXCLUDED.received_at,
                    capabilities = EXCLUDED.capabilities,
                    running = EXCLUDED.running,
-                   free_slots = EXCLUDED.free_slots
+                   free_slots = EXCLUDED.free_slots,
+                   draining = EXCLUDED.draining
              WHERE registry.worker_heartbeats.received_at <= EXCLUDED.received_at
             """;
 
     private static final String SELECT = """
-            SELECT worker_id, received_at, capabilities::text AS capabilities, running::text AS running, free_slots
+            SELECT worker_id, received_at, capabilities::text AS capabilities, running::text AS running, free_slots,
+                   draining
               FROM registry.worker_heartbeats
             """;
 
@@ -102,7 +105,8 @@ public class Heartbeats {
                 ps.setString(2, json.writeValueAsString(received.heartbeat().capabilities()));
                 ps.setString(3, json.writeValueAsString(received.heartbeat().running()));
                 ps.setInt(4, received.heartbeat().freeSlots());
-                ps.setObject(5, id);
+                ps.setBoolean(5, received.draining());
+                ps.setObject(6, id);
             }
 
             @Override
@@ -144,7 +148,8 @@ public class Heartbeats {
     private LastHeartbeat map(ResultSet rs, Instant onlineSince) throws SQLException {
         Instant receivedAt = rs.getTimestamp("received_at").toInstant();
         return new LastHeartbeat(receivedAt, read(rs.getString("capabilities"), Capabilities.class),
-                runningOf(rs.getString("running")), rs.getInt("free_slots"), receivedAt.isAfter(onlineSince));
+                runningOf(rs.getString("running")), rs.getInt("free_slots"), receivedAt.isAfter(onlineSince),
+                rs.getBoolean("draining"));
     }
 
     private List<RunningAttempt> runningOf(String document) {

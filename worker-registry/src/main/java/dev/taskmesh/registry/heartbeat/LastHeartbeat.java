@@ -14,11 +14,18 @@ import org.jspecify.annotations.Nullable;
  * @param running      attempts it was running
  * @param freeSlots    how many more tasks it took
  * @param online       whether it arrived within {@code taskmesh.registry.offline-after}
+ * @param draining     whether the task-service that received it says the worker is drained
  */
 public record LastHeartbeat(Instant receivedAt, @Nullable Capabilities capabilities, List<RunningAttempt> running,
-                            int freeSlots, boolean online) {
+                            int freeSlots, boolean online, boolean draining) {
 
     public LastHeartbeat {
         running = List.copyOf(running);
+    }
+
+    /** A heartbeat of a worker that is not drained. */
+    public LastHeartbeat(Instant receivedAt, @Nullable Capabilities capabilities, List<RunningAttempt> running,
+                         int freeSlots, boolean online) {
+        this(receivedAt, capabilities, running, freeSlots, online, false);
     }
 }

@@ -27,7 +27,8 @@ record WorkerView(UUID id, String name, List<String> labels, WorkerStatus status
         }
         boolean online = heartbeat.online();
         return new WorkerView(worker.id(), worker.name(), worker.labels(),
-                online ? WorkerStatus.ONLINE : WorkerStatus.OFFLINE, heartbeat.receivedAt(), heartbeat.capabilities(),
+                !online ? WorkerStatus.OFFLINE : heartbeat.draining() ? WorkerStatus.DRAINING : WorkerStatus.ONLINE,
+                heartbeat.receivedAt(), heartbeat.capabilities(),
                 heartbeat.running(), online ? heartbeat.freeSlots() : 0, worker.createdAt());
     }
 }

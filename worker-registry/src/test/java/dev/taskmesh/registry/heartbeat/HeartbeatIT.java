@@ -153,6 +153,32 @@ class HeartbeatIT extends RegistryIntegrationTest {
         assertThat(scrape.body()).contains("taskmesh_workers_online");
     }
 
+    @Test
+    void drainedOnlineWorkerIsShownDrainingUntilItsTaskServiceSaysOtherwise() {
+        String admin = adminToken();
+        String worker = register(admin, unique("drained"));
+        Instant first = now();
+        Heartbeat heartbeat = new Heartbeat(CPU_NODE, List.of(), 0, first);
+
+        Response drained = internalPost(ApiPaths.INTERNAL_HEARTBEATS, INTERNAL_SECRET, new WorkerHeartbeats(
+                List.of(new WorkerHeartbeats.Received(worker, heartbeat, first, true))));
+        assertThat(drained.status()).as(drained.body()).isEqualTo(204);
+        assertThat(get(ApiPaths.WORKERS + "/" + worker, admin).json().get("status").asString())
+                .isEqualTo("DRAINING");
+        assertThat(byId(get(ApiPaths.WORKERS, admin).json()).get(worker).get("status").asString())
+                .isEqualTo("DRAINING");
+
+        // an older task-service's JSON has no "draining" field: it reads as not drained
+        Instant later = first.plusSeconds(1);
+        Response older = internalPost(ApiPaths.INTERNAL_HEARTBEATS, INTERNAL_SECRET, """
+                {"heartbeats": [{"workerId": "%s", "receivedAt": "%s", "heartbeat": {"capabilities": {"cpus": 2,
+                 "memoryMb": 4096, "gpus": [], "taskTypes": ["command"], "labels": [], "slots": 1,
+                 "hostname": "cpu-01", "agentVersion": "0.1.0"}, "running": [], "freeSlots": 1,
+                 "sentAt": "%s"}}]}""".formatted(worker, later, later));
+        assertThat(older.status()).as(older.body()).isEqualTo(204);
+        assertThat(get(ApiPaths.WORKERS + "/" + worker, admin).json().get("status").asString()).isEqualTo("ONLINE");
+    }
+
     private void post(String workerId, Capabilities capabilities, int freeSlots, Instant receivedAt) {
         Response answer = internalPost(ApiPaths.INTERNAL_HEARTBEATS, INTERNAL_SECRET, new WorkerHeartbeats(
                 List.of(received(workerId, capabilities, List.of(), freeSlots, receivedAt))));

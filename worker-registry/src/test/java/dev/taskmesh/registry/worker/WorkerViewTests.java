@@ -48,4 +48,16 @@ class WorkerViewTests {
         assertThat(view.capabilities()).isEqualTo(capabilities);
         assertThat(view.freeSlots()).isZero();
     }
+
+    @Test
+    void drainedWorkerIsDrainingWhileOnlineAndOfflineOnceSilent() {
+        Instant at = Instant.parse("2026-01-01T00:00:00Z");
+
+        WorkerView online = WorkerView.from(worker, new LastHeartbeat(at, capabilities, running, 0, true, true));
+        WorkerView silent = WorkerView.from(worker, new LastHeartbeat(at, capabilities, running, 0, false, true));
+
+        assertThat(online.status()).isEqualTo(WorkerStatus.DRAINING);
+        assertThat(online.runningTasks()).isEqualTo(running);
+        assertThat(silent.status()).isEqualTo(WorkerStatus.OFFLINE);
+    }
 }
