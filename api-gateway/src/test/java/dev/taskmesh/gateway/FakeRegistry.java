@@ -42,7 +42,13 @@ final class FakeRegistry {
                                 .flatMap(body -> Mono.from(passwordGrant(read(body), response))))
                         .post("/api/v1/auth/refresh", (request, response) -> request.receive().aggregate().asString()
                                 .defaultIfEmpty("{}")
-                                .flatMap(body -> Mono.from(refresh(read(body), response)))))
+                                .flatMap(body -> Mono.from(refresh(read(body), response))))
+                        .post("/api/v1/auth/revoke", (request, response) -> request.receive().aggregate().asString()
+                                .defaultIfEmpty("{}")
+                                .flatMap(body -> {
+                                    liveRefreshTokens.remove(String.valueOf(read(body).get("refresh_token")));
+                                    return Mono.from(response.status(204).send());
+                                })))
                 .bindNow();
     }
 

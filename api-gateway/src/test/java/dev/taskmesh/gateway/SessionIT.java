@@ -139,8 +139,9 @@ class SessionIT {
     }
 
     @Test
-    void logoutClearsTheCookie() {
+    void logoutRevokesTheRefreshTokenAndClearsTheCookie() {
         String refreshToken = refreshTokenOf(login(FakeRegistry.PASSWORD));
+        assertThat(REGISTRY.isLive(refreshToken)).isTrue();
 
         HttpResponse<String> response = gateway.send(gateway.request("/ui/session", null)
                 .header("Cookie", "taskmesh_refresh=" + refreshToken)
@@ -149,6 +150,7 @@ class SessionIT {
         assertThat(response.statusCode()).isEqualTo(204);
         assertThat(setCookie(response)).startsWith("taskmesh_refresh=;")
                 .contains("Max-Age=0", "Path=/ui/session", "HttpOnly", "SameSite=Strict");
+        assertThat(REGISTRY.isLive(refreshToken)).isFalse();
     }
 
     private HttpResponse<String> login(String password) {

@@ -6,6 +6,8 @@ public final class ApiPaths {
     public static final String API = "/api/v1";
     public static final String AUTH_TOKEN = API + "/auth/token";
     public static final String AUTH_REFRESH = API + "/auth/refresh";
+    /** Ends a session: the refresh token given can no longer be used (RFC 7009: 204 whether or not it existed). */
+    public static final String AUTH_REVOKE = API + "/auth/revoke";
     /** Public JSON Web Key Set: every service verifies tokens with it. */
     public static final String AUTH_JWKS = API + "/auth/jwks";
     public static final String USERS = API + "/users";

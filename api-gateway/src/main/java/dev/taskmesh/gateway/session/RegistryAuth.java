@@ -49,6 +49,20 @@ class RegistryAuth {
         return post(ApiPaths.AUTH_REFRESH, Map.of("refresh_token", refreshToken));
     }
 
+    /** Uses up a refresh token (logout); the registry answers 204 whether it existed or not. */
+    Mono<Void> revoke(String refreshToken) {
+        return registry.post()
+                .uri(ApiPaths.AUTH_REVOKE)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("refresh_token", refreshToken))
+                .exchangeToMono(response -> response.statusCode().is2xxSuccessful() ? response.releaseBody()
+                        : response.releaseBody().then(Mono.<Void>error(
+                                new Failed("worker-registry answered " + response.statusCode().value()))))
+                .timeout(properties.registryTimeout())
+                .onErrorMap(e -> e instanceof WebClientRequestException || e instanceof TimeoutException,
+                        e -> new Unavailable(e));
+    }
+
     private Mono<TokenResponse> post(String path, Object body) {
         return registry.post()
                 .uri(path)

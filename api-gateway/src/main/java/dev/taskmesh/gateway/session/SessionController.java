@@ -87,15 +87,21 @@ class SessionController {
     }
 
     /**
-     * Logs out: the browser forgets the refresh token. The registry has no revocation endpoint yet, so the token
-     * itself stays valid until it expires; nothing but this cookie ever held it.
+     * Logs out: the registry uses up the refresh token and the browser forgets it. The cookie is cleared even when
+     * the registry cannot be reached, so the page is logged out either way.
      */
     @DeleteMapping(PATH)
-    ResponseEntity<Void> logout(ServerHttpRequest request) {
-        return ResponseEntity.noContent()
+    Mono<ResponseEntity<Void>> logout(@CookieValue(name = COOKIE, required = false) @Nullable String refreshToken,
+                                      ServerHttpRequest request) {
+        Mono<Void> revoked = isBlank(refreshToken) ? Mono.empty()
+                : registry.revoke(refreshToken).onErrorResume(e -> {
+                    log.warn("Could not revoke a refresh token at logout: {}", e.getMessage());
+                    return Mono.empty();
+                });
+        return revoked.then(Mono.fromSupplier(() -> ResponseEntity.noContent()
                 .cacheControl(CacheControl.noStore())
                 .header(HttpHeaders.SET_COOKIE, cookie("", request, true).toString())
-                .build();
+                .build()));
     }
 
     private Mono<ResponseEntity<Object>> opened(TokenResponse tokens, ServerHttpRequest request) {

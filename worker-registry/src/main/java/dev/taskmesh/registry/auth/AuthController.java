@@ -35,6 +35,16 @@ class AuthController {
         return noStore(grants.refresh(request.refresh_token()));
     }
 
+    /**
+     * Logging out: the refresh token is used up. Answers 204 whether it existed or not, so that the endpoint tells
+     * nothing about tokens (RFC 7009); possession of the token is the authorization.
+     */
+    @PostMapping(ApiPaths.AUTH_REVOKE)
+    ResponseEntity<Void> revoke(@Valid @RequestBody RefreshRequest request) {
+        grants.revoke(request.refresh_token());
+        return ResponseEntity.noContent().build();
+    }
+
     /** Public parts only; keys change rarely, so verifiers may cache the set for a few minutes. */
     @GetMapping(ApiPaths.AUTH_JWKS)
     ResponseEntity<Map<String, Object>> jwks() {

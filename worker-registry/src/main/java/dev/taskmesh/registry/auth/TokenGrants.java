@@ -50,6 +50,11 @@ class TokenGrants {
         };
     }
 
+    /** Uses up a refresh token without issuing anything (logout). */
+    void revoke(String refreshToken) {
+        refreshTokens.consume(refreshToken, Instant.now());
+    }
+
     /** A new pair for a refresh token, which is used up; an unknown, used or expired one is refused. */
     @Transactional
     TokenResponse refresh(String refreshToken) {

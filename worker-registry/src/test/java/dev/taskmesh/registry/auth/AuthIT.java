@@ -85,6 +85,18 @@ class AuthIT extends RegistryIntegrationTest {
     }
 
     @Test
+    void revokedRefreshTokenCannotBeUsedAndRevokeTellsNothing() {
+        String refresh = login("admin", ADMIN_PASSWORD).get("refresh_token").asString();
+
+        assertThat(post(ApiPaths.AUTH_REVOKE, null, Map.of("refresh_token", refresh)).status()).isEqualTo(204);
+
+        assertThat(post(ApiPaths.AUTH_REFRESH, null, Map.of("refresh_token", refresh)).status()).isEqualTo(401);
+        // an unknown or already revoked token gets the same answer: the endpoint is no oracle for tokens
+        assertThat(post(ApiPaths.AUTH_REVOKE, null, Map.of("refresh_token", refresh)).status()).isEqualTo(204);
+        assertThat(post(ApiPaths.AUTH_REVOKE, null, Map.of()).status()).isEqualTo(400);
+    }
+
+    @Test
     void refreshTokensAreStoredOnlyAsHashes() {
         String refresh = login("admin", ADMIN_PASSWORD).get("refresh_token").asString();
         Integer byToken = jdbc.queryForObject("SELECT count(*) FROM registry.refresh_tokens WHERE token_hash = ?",
