@@ -303,7 +303,8 @@ class CrashRecoveryIT {
                 assertThat(MarkedProcesses.find(marker)).as("processes of the cancelled task").isEmpty());
         JsonNode result = awaitResult(token, id, "partial output of attempt 1 before the cancel");
         assertThat(result.path("status").asString()).isEqualTo("CANCELLED");
-        assertThat(result.path("log").asString()).doesNotContain("not reached");
+        assertThat(result.path("attempt").asInt()).isEqualTo(1);
+        assertThat(result.path("log").asString()).contains("killing the process tree");
         JsonNode after = crash.task(token, id);
         assertThat(after.path("status").asString()).isEqualTo("CANCELLED");
         assertThat(attempts(after)).extracting(a -> a.path("status").asString()).containsExactly("CANCELLED");
