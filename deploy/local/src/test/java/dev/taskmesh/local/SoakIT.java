@@ -40,7 +40,7 @@ import tools.jackson.databind.JsonNode;
 @Order(3)
 class SoakIT {
 
-    static final int DEFAULT_TASKS = 2_000;
+    static final int DEFAULT_TASKS = 1_000;
     static final int MAX_TASKS = 5_000;
     static final int CLIENTS = 4;
     static final String VICTIM = "b";
@@ -129,6 +129,7 @@ class SoakIT {
         long rerun = 0;
         long lost = 0;
         long stale = 0;
+        Map<String, Long> lostBy = new TreeMap<>();
         for (JsonNode task : all) {
             String id = task.path("id").asString();
             if (!listed.add(id)) {
@@ -145,6 +146,8 @@ class SoakIT {
                 rerun++;
             }
             lost += attemptsWith(task, "LOST");
+            attempts.stream().filter(a -> "LOST".equals(a.path("status").asString()))
+                    .forEach(a -> lostBy.merge(lossCause(a.path("error").asString()), 1L, Long::sum));
             stale += attemptsWith(task, "STALE");
         }
         Set<String> missing = new HashSet<>(accepted);
@@ -162,17 +165,25 @@ class SoakIT {
                 duration:              %.1f s (submitting %.1f s)
                 throughput:            %.1f tasks/s (accepted / duration)
                 tasks run > 1 time:    %d
-                LOST attempts:         %d
+                LOST attempts:         %d %s
                 STALE attempts:        %d
                 kills of agent %s:      %s
                 ========================
                 %n""", tasks, accepted.size(), refused, finals.get(), all.size(), byStatus, missing.size(),
-                seconds, (submitted - started) / 1e9, accepted.size() / seconds, rerun, lost, stale, VICTIM, kills);
+                seconds, (submitted - started) / 1e9, accepted.size() / seconds, rerun, lost, lostBy, stale, VICTIM, kills);
 
         assertThat(finals.get()).as("final outcomes (accepted %d)", accepted.size()).isEqualTo(accepted.size());
         assertThat(missing).as("accepted tasks that are not listed").isEmpty();
         assertThat(violations).as("tasks without exactly one success").isEmpty();
         assertThat(listed.size() - accepted.size()).as("tasks listed but never accepted").isBetween(0, unanswered);
+    }
+
+    /** How an attempt was found lost, from its error: the lease ran out, or the agent came back without it. */
+    private static String lossCause(String error) {
+        if (error.contains("no heartbeat")) {
+            return "lease expired";
+        }
+        return error.contains("after reconnect") ? "agent reconnected without it" : "other: " + error;
     }
 
     private static Duration remaining(long deadlineNanos) {
