@@ -158,7 +158,7 @@ class SoakIT {
         System.out.printf(Locale.ROOT, """
                 ===== Soak figures =====
                 tasks requested:       %d
-                tasks accepted (201):  %d
+                tasks accepted (201):  %d%s
                 refused submissions:   %s
                 final outcomes:        %d of %d listed %s
                 accepted, not listed:  %d
@@ -169,7 +169,10 @@ class SoakIT {
                 STALE attempts:        %d
                 kills of agent %s:      %s
                 ========================
-                %n""", tasks, accepted.size(), refused, finals.get(), all.size(), byStatus, missing.size(),
+                %n""", tasks, accepted.size(),
+                accepted.size() + refused.values().stream().mapToInt(Integer::intValue).sum() < tasks
+                        ? " (submitting stopped at its time limit of " + SUBMIT_LIMIT.toSeconds() + " s)" : "",
+                refused, finals.get(), all.size(), byStatus, missing.size(),
                 seconds, (submitted - started) / 1e9, accepted.size() / seconds, rerun, lost, lostBy, stale, VICTIM, kills);
 
         assertThat(finals.get()).as("final outcomes (accepted %d)", accepted.size()).isEqualTo(accepted.size());
