@@ -25,27 +25,36 @@ import java.util.regex.Pattern;
 final class ChildProcess {
 
     private static final Pattern STATUS_UP = Pattern.compile("\"status\"\\s*:\\s*\"UP\"");
-    /** setsid keeps a terminal's Ctrl-C from reaching the children, so the launcher stops them in order. */
+    /**
+     * setsid keeps a terminal's Ctrl-C from reaching the children, so the launcher stops them in order; and each child
+     * leads its own process group, which {@link #kill()} can signal as a whole.
+     */
     private static final Path SETSID = Path.of("/usr/bin/setsid");
+    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
 
     private final Component component;
+    private final String name;
     private final Process process;
     private final Path logFile;
     private volatile boolean stopping;
 
-    private ChildProcess(Component component, Process process, Path logFile) {
+    private ChildProcess(Component component, String name, Process process, Path logFile) {
         this.component = component;
+        this.name = name;
         this.process = process;
         this.logFile = logFile;
     }
 
     /**
      * Starts {@code java <jvmOptions> -jar <jar> <arguments>} with the launcher's own java binary. Output goes to
-     * {@code <logs>/<module>.log}; the previous run's log is kept as {@code <module>.log.1}.
+     * {@code <logs>/<name>.log}; the previous run's log is kept as {@code <name>.log.1}.
+     *
+     * @param name the module, or e.g. {@code worker-agent-b} for one of several agents: names the log and messages
      */
-    static ChildProcess start(Component component, Path jar, List<String> jvmOptions, List<String> arguments,
-                              Map<String, String> environment, Path logDirectory, Path workingDirectory) {
-        Path logFile = logDirectory.resolve(component.module() + ".log");
+    static ChildProcess start(Component component, String name, Path jar, List<String> jvmOptions,
+                              List<String> arguments, Map<String, String> environment, Path logDirectory,
+                              Path workingDirectory) {
+        Path logFile = logDirectory.resolve(name + ".log");
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             command.add(SETSID.toString());
@@ -58,7 +67,7 @@ final class ChildProcess {
         try {
             Files.createDirectories(logDirectory);
             if (Files.exists(logFile)) {
-                Files.move(logFile, logDirectory.resolve(component.module() + ".log.1"),
+                Files.move(logFile, logDirectory.resolve(name + ".log.1"),
                         StandardCopyOption.REPLACE_EXISTING);
             }
             var builder = new ProcessBuilder(command)
@@ -68,14 +77,18 @@ final class ChildProcess {
                     .redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
             builder.environment().keySet().removeIf(ServiceEnvironment::isWithheld);
             builder.environment().putAll(environment);
-            return new ChildProcess(component, builder.start(), logFile);
+            return new ChildProcess(component, name, builder.start(), logFile);
         } catch (IOException e) {
-            throw new PlatformException("Cannot start " + component + ": " + e.getMessage(), e);
+            throw new PlatformException("Cannot start " + name + ": " + e.getMessage(), e);
         }
     }
 
     Component component() {
         return component;
+    }
+
+    String name() {
+        return name;
     }
 
     long pid() {
@@ -94,7 +107,7 @@ final class ChildProcess {
     void onUnexpectedExit(Consumer<String> report) {
         process.onExit().thenAccept(p -> {
             if (!stopping) {
-                report.accept(component + " exited unexpectedly with code " + p.exitValue() + "; its log is "
+                report.accept(name + " exited unexpectedly with code " + p.exitValue() + "; its log is "
                         + logFile + ". Last lines:\n" + tail(40));
             }
         });
@@ -113,7 +126,7 @@ final class ChildProcess {
         String last = "no answer yet";
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new PlatformException(component + " exited with code " + process.exitValue()
+                throw new PlatformException(name + " exited with code " + process.exitValue()
                         + " while starting; its log is " + logFile + ". Last lines:\n" + tail(60));
             }
             try {
@@ -126,11 +139,11 @@ final class ChildProcess {
                 last = e.toString();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new PlatformException("Interrupted while waiting for " + component, e);
+                throw new PlatformException("Interrupted while waiting for " + name, e);
             }
             waitForExit(Duration.ofMillis(250));
         }
-        throw new PlatformException(component + " was not healthy after " + timeout.toSeconds() + " s (last: "
+        throw new PlatformException(name + " was not healthy after " + timeout.toSeconds() + " s (last: "
                 + last + "); its log is " + logFile + ". Last lines:\n" + tail(60));
     }
 
@@ -145,6 +158,20 @@ final class ChildProcess {
             process.destroyForcibly();
             waitForExit(Duration.ofSeconds(5));
         }
+    }
+
+    /**
+     * SIGKILL to the child and every process under it (see {@link ProcessTrees}): a crash, not a stop. Returns when
+     * none of them runs any more.
+     *
+     * @return the process ids killed, the child's first
+     */
+    List<Long> kill() {
+        stopping = true;
+        List<Long> killed = ProcessTrees.kill(process.toHandle(), KILL_TIMEOUT);
+        // reaps the child, so that it leaves no zombie behind
+        waitForExit(KILL_TIMEOUT);
+        return killed;
     }
 
     /** The last {@code lines} lines of the log, for messages. */

@@ -5,13 +5,17 @@ import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
@@ -23,6 +27,12 @@ import tools.jackson.databind.JsonNode;
  * <p>{@link #start()} returns when every service answers healthy (and the agent is online), or fails with the
  * tail of the guilty log after stopping what it had started. {@link #stop()} stops in reverse order: the agent,
  * the gateway, the services, PostgreSQL.
+ *
+ * <p>For tests that crash things on purpose it can also run several agents ({@link LocalPlatformConfig#agents()},
+ * {@link #startAgent(AgentSpec)}), kill an agent or a service with SIGKILL together with every process under it
+ * ({@link #killAgent(String)}, {@link #killService(Component)}), and start it again as it was: an agent with the same
+ * worker id and token, a service on the same port with the same environment ({@link #restartAgent(String)},
+ * {@link #restartService(Component)}).
  */
 public final class LocalPlatform implements AutoCloseable {
 
@@ -32,6 +42,8 @@ public final class LocalPlatform implements AutoCloseable {
     private static final Duration AGENT_ONLINE_TIMEOUT = Duration.ofSeconds(60);
     /** Labels of the local worker, given both to the registry and to the agent (which reports them). */
     private static final List<String> LOCAL_WORKER_LABELS = List.of("local");
+    /** Name of the agent {@code ./taskmesh dev} starts, among {@link #agentNames()}. */
+    public static final String LOCAL_AGENT = "local";
 
     private final LocalPlatformConfig config;
     private final Consumer<String> console;
@@ -41,6 +53,10 @@ public final class LocalPlatform implements AutoCloseable {
             .build();
     private final Map<Component, Integer> ports = new EnumMap<>(Component.class);
     private final List<ChildProcess> children = new ArrayList<>();
+    /** How each service was started, to start it again the same way. */
+    private final Map<Component, Launch> launches = new EnumMap<>(Component.class);
+    /** The agents by name, in start order. */
+    private final Map<String, ManagedAgent> agents = new LinkedHashMap<>();
     private @Nullable EmbeddedDatabase database;
     private @Nullable AdminPassword adminPassword;
     private @Nullable LocalWorker localWorker;
@@ -75,16 +91,19 @@ public final class LocalPlatform implements AutoCloseable {
                     adminPassword.value());
             List<ChildProcess> services = new ArrayList<>();
             for (Component service : SERVICES) {
-                services.add(launch(service, ServiceEnvironment.of(service, wiring), List.of()));
+                services.add(launch(service, service.module(), ServiceEnvironment.of(service, wiring), List.of()));
             }
             for (ChildProcess service : services) {
                 awaitHealthy(service, started);
             }
-            awaitHealthy(launch(Component.API_GATEWAY, ServiceEnvironment.of(Component.API_GATEWAY, wiring), List.of()),
-                    started);
+            awaitHealthy(launch(Component.API_GATEWAY, Component.API_GATEWAY.module(),
+                    ServiceEnvironment.of(Component.API_GATEWAY, wiring), List.of()), started);
 
             if (config.startAgent()) {
-                startAgent(data);
+                startLocalAgent(data);
+            }
+            for (AgentSpec spec : config.agents()) {
+                startAgent(spec);
             }
             startupTime = Duration.ofNanos(System.nanoTime() - started);
             watchForUnexpectedExits();
@@ -166,6 +185,126 @@ public final class LocalPlatform implements AutoCloseable {
         return Optional.ofNullable(localWorker);
     }
 
+    /**
+     * Starts one more agent: creates its worker through the API, then the agent with that worker's id and token, and
+     * waits until the registry has a heartbeat from it.
+     *
+     * @return the worker id
+     */
+    public String startAgent(AgentSpec spec) {
+        synchronized (this) {
+            if (agents.containsKey(spec.name())) {
+                throw new IllegalArgumentException("There is already an agent named " + spec.name());
+            }
+        }
+        var gateway = new GatewayClient(http, gatewayUrl());
+        String adminToken = gateway.login("admin", adminPassword());
+        LocalWorker worker = gateway.createWorker(adminToken, spec.name(), spec.labels());
+        Path workDirectory = config.dataDirectory().resolve("agents").resolve(spec.name());
+        try {
+            Files.createDirectories(workDirectory);
+        } catch (IOException e) {
+            throw new PlatformException("Cannot create " + workDirectory + ": " + e.getMessage(), e);
+        }
+        var agent = new ManagedAgent(spec, worker, Component.WORKER_AGENT.module() + "-" + spec.name(), workDirectory);
+        synchronized (this) {
+            agents.put(spec.name(), agent);
+        }
+        console.accept("Created worker " + worker.id() + " for agent " + spec.name() + " (labels " + spec.labels()
+                + ", " + spec.slots() + " slot(s))");
+        launchAgent(agent, adminToken, true);
+        return worker.id();
+    }
+
+    /** The names of the agents, in start order; the one {@code ./taskmesh dev} starts is {@code local}. */
+    public synchronized List<String> agentNames() {
+        return List.copyOf(agents.keySet());
+    }
+
+    /** The worker id of an agent. */
+    public String agentWorkerId(String name) {
+        return agent(name).worker.id();
+    }
+
+    /** The process id of an agent's JVM, while it runs. */
+    public Optional<Long> agentPid(String name) {
+        ChildProcess child = agent(name).child;
+        return child != null && child.isAlive() ? Optional.of(child.pid()) : Optional.empty();
+    }
+
+    /**
+     * Kills an agent with SIGKILL, with every process it started (the tasks it runs), as a crash would end it: it
+     * sends nothing more, and no process of it is left when this returns.
+     *
+     * @return the process ids killed, the agent's JVM first
+     */
+    public List<Long> killAgent(String name) {
+        ManagedAgent agent = agent(name);
+        ChildProcess child = agent.child;
+        if (child == null || !child.isAlive()) {
+            throw new IllegalStateException("Agent " + name + " is not running");
+        }
+        List<Long> killed = killChild(child);
+        console.accept("Killed agent " + name + " with SIGKILL (pids " + killed + ")");
+        return killed;
+    }
+
+    /** Starts a stopped or killed agent again with the same worker id, token, labels and work folder. */
+    public void restartAgent(String name) {
+        ManagedAgent agent = agent(name);
+        ChildProcess child = agent.child;
+        if (child != null && child.isAlive()) {
+            throw new IllegalStateException("Agent " + name + " is still running");
+        }
+        launchAgent(agent, null, true);
+    }
+
+    /**
+     * Kills a service (not an agent: see {@link #killAgent(String)}) with SIGKILL: no graceful shutdown, nothing
+     * flushed, its connections cut.
+     *
+     * @return the process ids killed
+     */
+    public List<Long> killService(Component component) {
+        ChildProcess child = runningService(component)
+                .orElseThrow(() -> new IllegalStateException(component + " is not running"));
+        List<Long> killed = killChild(child);
+        console.accept("Killed " + component + " with SIGKILL (pids " + killed + ")");
+        return killed;
+    }
+
+    /** Starts a killed service again on the same port with the same environment; returns when it is healthy. */
+    public void restartService(Component component) {
+        if (runningService(component).isPresent()) {
+            throw new IllegalStateException(component + " is still running");
+        }
+        Launch launch;
+        synchronized (this) {
+            launch = launches.get(component);
+        }
+        if (launch == null) {
+            throw new IllegalStateException(component + " was never started");
+        }
+        long started = System.nanoTime();
+        awaitHealthy(launch(component, component.module(), launch.environment(), launch.arguments()), started);
+    }
+
+    /**
+     * Waits until every running agent has sent a heartbeat at or after {@code since} (as the registry records them),
+     * e.g. after a restart of the task-service, which they reach through the gateway.
+     */
+    public void awaitAgentsConnected(Instant since, Duration timeout) {
+        var gateway = new GatewayClient(http, gatewayUrl());
+        String adminToken = gateway.login("admin", adminPassword());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (ManagedAgent agent : runningAgents()) {
+            if (!awaitHeartbeat(gateway, adminToken, agent, since, deadline)) {
+                throw new PlatformException("Agent " + agent.spec.name() + " sent no heartbeat within "
+                        + timeout.toSeconds() + " s; its log is " + logDirectory().resolve(agent.logName + ".log"));
+            }
+        }
+    }
+
     /** From {@link #start()} to everything healthy. */
     public Optional<Duration> startupTime() {
         return Optional.ofNullable(startupTime);
@@ -191,8 +330,13 @@ public final class LocalPlatform implements AutoCloseable {
     /** The last lines of every child's log file (running or not), for diagnosing a failure. */
     public String logTails(int lines) {
         var tails = new StringBuilder();
-        for (Component component : Component.values()) {
-            Path log = logDirectory().resolve(component.module() + ".log");
+        List<Path> logs;
+        try (Stream<Path> files = Files.list(logDirectory())) {
+            logs = files.filter(file -> file.getFileName().toString().endsWith(".log")).sorted().toList();
+        } catch (IOException e) {
+            return "(cannot list " + logDirectory() + ": " + e.getMessage() + ")";
+        }
+        for (Path log : logs) {
             if (Files.isRegularFile(log)) {
                 tails.append("----- ").append(log).append(" (last ").append(lines).append(" lines)\n");
                 try {
@@ -254,24 +398,65 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
-    private ChildProcess launch(Component component, Map<String, String> environment, List<String> arguments) {
-        Path workingDirectory = component == Component.WORKER_AGENT
-                ? config.dataDirectory().resolve("agent") : config.dataDirectory();
-        ChildProcess child = ChildProcess.start(component, component.jar(config.repositoryRoot()),
-                config.jvmOptionsOf(component), arguments, environment, logDirectory(), workingDirectory);
+    private ChildProcess launch(Component component, String name, Map<String, String> environment,
+                                List<String> arguments) {
+        return launch(component, name, environment, arguments, config.dataDirectory());
+    }
+
+    private ChildProcess launch(Component component, String name, Map<String, String> environment,
+                                List<String> arguments, Path workingDirectory) {
+        Map<String, String> merged = new LinkedHashMap<>(environment);
+        merged.putAll(config.environmentOf(component));
+        ChildProcess child = ChildProcess.start(component, name, component.jar(config.repositoryRoot()),
+                config.jvmOptionsOf(component), arguments, merged, logDirectory(), workingDirectory);
         boolean stopNow;
+        boolean running;
         synchronized (this) {
             stopNow = closed;
             if (!stopNow) {
                 children.add(child);
+                if (component != Component.WORKER_AGENT) {
+                    launches.put(component, new Launch(environment, arguments));
+                }
             }
+            running = startupTime != null;
         }
         if (stopNow) {
             child.stop(STOP_GRACE);
-            throw new PlatformException("Stopped while starting " + component);
+            throw new PlatformException("Stopped while starting " + name);
         }
-        console.accept("Started " + component + " (pid " + child.pid() + ", log " + child.logFile() + ")");
+        if (running) {
+            // started after start(): restarted or added; watched like the others
+            child.onUnexpectedExit(message -> console.accept("ERROR: " + message));
+        }
+        console.accept("Started " + name + " (pid " + child.pid() + ", log " + child.logFile() + ")");
         return child;
+    }
+
+    private List<Long> killChild(ChildProcess child) {
+        synchronized (this) {
+            children.remove(child);
+        }
+        return child.kill();
+    }
+
+    private synchronized Optional<ChildProcess> runningService(Component component) {
+        if (component == Component.WORKER_AGENT) {
+            throw new IllegalArgumentException("Agents are killed and restarted by name");
+        }
+        return children.stream().filter(child -> child.component() == component && child.isAlive()).findFirst();
+    }
+
+    private synchronized ManagedAgent agent(String name) {
+        ManagedAgent agent = agents.get(name);
+        if (agent == null) {
+            throw new IllegalArgumentException("No agent named " + name + "; the agents are " + agents.keySet());
+        }
+        return agent;
+    }
+
+    private synchronized List<ManagedAgent> runningAgents() {
+        return agents.values().stream().filter(agent -> agent.child != null && agent.child.isAlive()).toList();
     }
 
     private synchronized void register(EmbeddedDatabase db) {
@@ -284,52 +469,96 @@ public final class LocalPlatform implements AutoCloseable {
 
     private void awaitHealthy(ChildProcess child, long startedNanos) {
         child.awaitHealthy(http, "http://127.0.0.1:" + ports.get(child.component()), config.healthTimeout());
-        console.accept(child.component() + " is healthy on port " + ports.get(child.component()) + " ("
+        console.accept(child.name() + " is healthy on port " + ports.get(child.component()) + " ("
                 + seconds(Duration.ofNanos(System.nanoTime() - startedNanos)) + " s since start)");
     }
 
-    private void startAgent(Path data) {
+    private void startLocalAgent(Path data) {
         var gateway = new GatewayClient(http, gatewayUrl());
         String adminToken = null;
         LocalWorker worker = LocalWorker.load(data).filter(gateway::accepts).orElse(null);
         if (worker == null) {
             adminToken = gateway.login("admin", adminPassword());
-            worker = gateway.createWorker(adminToken, "local", LOCAL_WORKER_LABELS);
+            worker = gateway.createWorker(adminToken, LOCAL_AGENT, LOCAL_WORKER_LABELS);
             worker.save(data);
             console.accept("Created the local worker " + worker.id() + " (kept in " + data.resolve(LocalWorker.FILE_NAME) + ")");
         }
         localWorker = worker;
         int slots = Math.max(2, Runtime.getRuntime().availableProcessors());
-        var settings = new ServiceEnvironment.AgentSettings(gatewayUrl(), worker.id(), worker.token(),
-                LOCAL_WORKER_LABELS, data.resolve("agent"), slots);
-        ChildProcess agent = launch(Component.WORKER_AGENT, ServiceEnvironment.agent(settings), List.of("agent"));
-        awaitOnline(gateway, agent, worker, adminToken);
+        var agent = new ManagedAgent(new AgentSpec(LOCAL_AGENT, LOCAL_WORKER_LABELS, slots), worker,
+                Component.WORKER_AGENT.module(), data.resolve("agent"));
+        synchronized (this) {
+            agents.put(LOCAL_AGENT, agent);
+        }
+        launchAgent(agent, adminToken, false);
     }
 
-    /** The agent has no health endpoint: it is ready when the registry lists its worker as ONLINE. */
-    private void awaitOnline(GatewayClient gateway, ChildProcess agent, LocalWorker worker, @Nullable String knownToken) {
+    /**
+     * Starts the agent's JVM and waits until the registry has a heartbeat from it sent after the start.
+     *
+     * @param required whether an agent that does not connect in time fails the call (else a warning)
+     */
+    private void launchAgent(ManagedAgent agent, @Nullable String knownToken, boolean required) {
+        var settings = new ServiceEnvironment.AgentSettings(gatewayUrl(), agent.worker.id(), agent.worker.token(),
+                agent.spec.labels(), agent.workDirectory, agent.spec.slots());
+        // the registry's clock: heartbeats are stamped by the task-service on this machine
+        Instant launchedAt = Instant.now();
+        ChildProcess child = launch(Component.WORKER_AGENT, agent.logName, ServiceEnvironment.agent(settings),
+                List.of("agent"), agent.workDirectory);
+        agent.child = child;
+        var gateway = new GatewayClient(http, gatewayUrl());
         String adminToken;
         try {
             adminToken = knownToken != null ? knownToken : gateway.login("admin", adminPassword());
         } catch (PlatformException e) {
+            if (required) {
+                throw e;
+            }
             console.accept("WARNING: cannot check that the agent is online: " + e.getMessage());
             return;
         }
-        long deadline = System.nanoTime() + AGENT_ONLINE_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!agent.isAlive()) {
-                throw new PlatformException("worker-agent exited while connecting; its log is " + agent.logFile()
-                        + ". Last lines:\n" + agent.tail(60));
+        if (awaitHeartbeat(gateway, adminToken, agent, launchedAt, System.nanoTime() + AGENT_ONLINE_TIMEOUT.toNanos())) {
+            console.accept(agent.logName + " is online as worker " + agent.worker.id());
+            return;
+        }
+        String message = agent.logName + " (worker " + agent.worker.id() + ") is not ONLINE after "
+                + AGENT_ONLINE_TIMEOUT.toSeconds() + " s";
+        if (required) {
+            throw new PlatformException(message + "; its log is " + child.logFile() + ". Last lines:\n" + child.tail(60));
+        }
+        console.accept("WARNING: " + message + "; tasks will wait in the queue until it connects. See " + child.logFile());
+    }
+
+    /**
+     * The agent has no health endpoint: it is connected when the registry lists its worker as ONLINE with a heartbeat
+     * at or after {@code since} (a restarted agent's worker may still be listed ONLINE from before).
+     */
+    private boolean awaitHeartbeat(GatewayClient gateway, String adminToken, ManagedAgent agent, Instant since,
+                                   long deadlineNanos) {
+        ChildProcess child = agent.child;
+        while (System.nanoTime() < deadlineNanos) {
+            if (child == null || !child.isAlive()) {
+                throw new PlatformException(agent.logName + " exited while connecting; its log is "
+                        + (child == null ? "missing" : child.logFile() + ". Last lines:\n" + child.tail(60)));
             }
-            Optional<JsonNode> listed = gateway.worker(adminToken, worker.id());
-            if (listed.isPresent() && "ONLINE".equals(listed.get().path("status").asString(""))) {
-                console.accept("worker-agent is online as worker " + worker.id());
-                return;
+            Optional<JsonNode> listed = gateway.worker(adminToken, agent.worker.id());
+            if (listed.isPresent() && "ONLINE".equals(listed.get().path("status").asString(""))
+                    && heartbeatSince(listed.get(), since)) {
+                return true;
             }
             pause(Duration.ofMillis(250));
         }
-        console.accept("WARNING: the local worker is not ONLINE after " + AGENT_ONLINE_TIMEOUT.toSeconds()
-                + " s; tasks will wait in the queue until it connects. See " + agent.logFile());
+        return false;
+    }
+
+    private static boolean heartbeatSince(JsonNode worker, Instant since) {
+        String last = worker.path("lastHeartbeatAt").asString("");
+        try {
+            // a registry without the field: ONLINE is all there is to go by
+            return last.isEmpty() || !Instant.parse(last).isBefore(since);
+        } catch (DateTimeParseException e) {
+            return true;
+        }
     }
 
     private void watchForUnexpectedExits() {
@@ -347,6 +576,27 @@ public final class LocalPlatform implements AutoCloseable {
             if (child.component() == component) {
                 child.stop(STOP_GRACE);
             }
+        }
+    }
+
+    /** How a service was started. */
+    private record Launch(Map<String, String> environment, List<String> arguments) {
+    }
+
+    /** An agent: its worker, and its JVM while one runs. */
+    private static final class ManagedAgent {
+
+        final AgentSpec spec;
+        final LocalWorker worker;
+        final String logName;
+        final Path workDirectory;
+        volatile @Nullable ChildProcess child;
+
+        ManagedAgent(AgentSpec spec, LocalWorker worker, String logName, Path workDirectory) {
+            this.spec = spec;
+            this.worker = worker;
+            this.logName = logName;
+            this.workDirectory = workDirectory;
         }
     }
 

@@ -2,7 +2,10 @@ package dev.taskmesh.local;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -23,11 +26,16 @@ import org.jspecify.annotations.Nullable;
  * @param startAgent        whether to start a local worker agent
  * @param jvmOptions        JVM options per child; a child without an entry gets {@link #defaultJvmOptions}
  * @param healthTimeout     how long each child may take to answer healthy
+ * @param environment       extra environment variables per child, set over the launcher's own (e.g.
+ *                          {@code TASKMESH_DISPATCH_LEASE=5s} for the task-service); the entry of
+ *                          {@link Component#WORKER_AGENT} goes to every agent
+ * @param agents            more agents, each with its own worker, started after the local one (if any)
  */
 public record LocalPlatformConfig(Path repositoryRoot, Path dataDirectory, String listenAddress,
                                   int gatewayPort, int registryPort, int taskServicePort, int resultServicePort,
                                   int postgresPort, @Nullable String adminPassword, boolean startAgent,
-                                  Map<Component, List<String>> jvmOptions, Duration healthTimeout) {
+                                  Map<Component, List<String>> jvmOptions, Duration healthTimeout,
+                                  Map<Component, Map<String, String>> environment, List<AgentSpec> agents) {
 
     /** Loopback, so that a development platform is not reachable from the network unless asked for. */
     public static final String LOOPBACK = "127.0.0.1";
@@ -36,32 +44,39 @@ public record LocalPlatformConfig(Path repositoryRoot, Path dataDirectory, Strin
         repositoryRoot = repositoryRoot.toAbsolutePath().normalize();
         dataDirectory = dataDirectory.toAbsolutePath().normalize();
         jvmOptions = Map.copyOf(jvmOptions);
+        Map<Component, Map<String, String>> copy = new EnumMap<>(Component.class);
+        environment.forEach((component, variables) -> copy.put(component, Map.copyOf(variables)));
+        environment = Collections.unmodifiableMap(copy);
+        agents = List.copyOf(agents);
+        if (agents.stream().map(AgentSpec::name).distinct().count() != agents.size()) {
+            throw new IllegalArgumentException("Agent names must be unique: " + agents);
+        }
     }
 
     /** The gateway on {@code gatewayPort}, everything else on free ports, an agent, default JVM options. */
     public static LocalPlatformConfig of(Path repositoryRoot, Path dataDirectory, int gatewayPort) {
         return new LocalPlatformConfig(repositoryRoot, dataDirectory, LOOPBACK, gatewayPort, 0, 0, 0, 0, null, true,
-                Map.of(), Duration.ofSeconds(120));
+                Map.of(), Duration.ofSeconds(120), Map.of(), List.of());
     }
 
     public LocalPlatformConfig withAdminPassword(@Nullable String password) {
         return new LocalPlatformConfig(repositoryRoot, dataDirectory, listenAddress, gatewayPort, registryPort,
-                taskServicePort, resultServicePort, postgresPort, password, startAgent, jvmOptions, healthTimeout);
+                taskServicePort, resultServicePort, postgresPort, password, startAgent, jvmOptions, healthTimeout, environment, agents);
     }
 
     public LocalPlatformConfig withAgent(boolean start) {
         return new LocalPlatformConfig(repositoryRoot, dataDirectory, listenAddress, gatewayPort, registryPort,
-                taskServicePort, resultServicePort, postgresPort, adminPassword, start, jvmOptions, healthTimeout);
+                taskServicePort, resultServicePort, postgresPort, adminPassword, start, jvmOptions, healthTimeout, environment, agents);
     }
 
     public LocalPlatformConfig withListenAddress(String address) {
         return new LocalPlatformConfig(repositoryRoot, dataDirectory, address, gatewayPort, registryPort,
-                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, jvmOptions, healthTimeout);
+                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, jvmOptions, healthTimeout, environment, agents);
     }
 
     public LocalPlatformConfig withHealthTimeout(Duration timeout) {
         return new LocalPlatformConfig(repositoryRoot, dataDirectory, listenAddress, gatewayPort, registryPort,
-                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, jvmOptions, timeout);
+                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, jvmOptions, timeout, environment, agents);
     }
 
     public LocalPlatformConfig withJvmOptions(Component component, List<String> options) {
@@ -69,7 +84,33 @@ public record LocalPlatformConfig(Path repositoryRoot, Path dataDirectory, Strin
         all.putAll(jvmOptions);
         all.put(component, List.copyOf(options));
         return new LocalPlatformConfig(repositoryRoot, dataDirectory, listenAddress, gatewayPort, registryPort,
-                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, all, healthTimeout);
+                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, all, healthTimeout, environment, agents);
+    }
+
+    /** Adds {@code variables} to the environment of {@code component} (of every agent for the worker-agent). */
+    public LocalPlatformConfig withEnvironment(Component component, Map<String, String> variables) {
+        Map<Component, Map<String, String>> all = new EnumMap<>(Component.class);
+        all.putAll(environment);
+        Map<String, String> merged = new LinkedHashMap<>(environment.getOrDefault(component, Map.of()));
+        merged.putAll(variables);
+        all.put(component, merged);
+        return new LocalPlatformConfig(repositoryRoot, dataDirectory, listenAddress, gatewayPort, registryPort,
+                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, jvmOptions, healthTimeout,
+                all, agents);
+    }
+
+    /** Adds agents, each with its own worker, to start after the local one. */
+    public LocalPlatformConfig withAgents(AgentSpec... more) {
+        List<AgentSpec> all = new ArrayList<>(agents);
+        all.addAll(List.of(more));
+        return new LocalPlatformConfig(repositoryRoot, dataDirectory, listenAddress, gatewayPort, registryPort,
+                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, jvmOptions, healthTimeout,
+                environment, all);
+    }
+
+    /** The extra environment of a child. */
+    public Map<String, String> environmentOf(Component component) {
+        return environment.getOrDefault(component, Map.of());
     }
 
     /** The options a child JVM is started with. */

@@ -61,6 +61,13 @@ final class GatewayApi {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** A PUT of raw bytes, as agents upload outputs and logs. */
+    Answer put(String path, @Nullable String token, String contentType, byte[] body) {
+        return send(request(path, token)
+                .header("Content-Type", contentType)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
     /** A person's access token. */
     String token(String username, String password) {
         Answer answer = post(ApiPaths.AUTH_TOKEN, null, TokenRequest.password(username, password));

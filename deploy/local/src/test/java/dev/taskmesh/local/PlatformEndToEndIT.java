@@ -32,6 +32,7 @@ import java.util.zip.ZipInputStream;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,6 +43,7 @@ import tools.jackson.databind.JsonNode;
  * The whole platform as {@code ./taskmesh dev} starts it (embedded PostgreSQL, the four services, a local agent,
  * all from their executable jars), driven through the gateway only, like a user would.
  */
+@Order(1) // before the crash tests: each class starts a platform of its own, one at a time
 class PlatformEndToEndIT {
 
     private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(120);
