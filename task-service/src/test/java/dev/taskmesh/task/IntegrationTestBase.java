@@ -41,6 +41,8 @@ abstract class IntegrationTestBase {
         TOKENS.registerJwks(registry);
         registry.add("taskmesh.security.internal-secret", () -> "test-internal-secret");
         registry.add("taskmesh.dispatch.registry-url", RecordingRegistry::url);
+        // these tests never restart the service; a lease that runs out counts at once
+        registry.add("taskmesh.dispatch.restart-grace", () -> "0s");
         // one heartbeat summary per worker on /topic/workers, whatever the timing of a test's heartbeats
         registry.add("taskmesh.events.worker-summary-interval", () -> "1h");
     }

@@ -111,7 +111,9 @@ final class CrashPlatform implements AutoCloseable {
                 .withAdminPassword(ADMIN_PASSWORD)
                 .withAgent(false)
                 .withHealthTimeout(Duration.ofSeconds(240))
-                .withEnvironment(Component.TASK_SERVICE, Map.of("TASKMESH_DISPATCH_LEASE", LEASE_TEXT))
+                .withEnvironment(Component.TASK_SERVICE, Map.of("TASKMESH_DISPATCH_LEASE", LEASE_TEXT,
+                        // longer than the agents' reconnect backoff (30 s at most), shorter than the tests' waits
+                        "TASKMESH_DISPATCH_RESTARTGRACE", "35s"))
                 // several heartbeats per lease, so that a slow moment does not cost a healthy agent its tasks
                 .withEnvironment(Component.WORKER_AGENT, Map.of("TASKMESH_HEARTBEAT_INTERVAL", "1s"))
                 .withAgents(AGENTS.stream()

@@ -193,6 +193,8 @@ class CrashRecoveryIT {
         }
         for (String id : longTasks) {
             JsonNode task = crash.task(token, id);
+            // their agents kept running them and said so on reconnecting: the restart re-ran none of them
+            assertThat(task.path("attempt").asInt()).as("attempts of long task %s", id).isEqualTo(1);
             JsonNode result = awaitResult(token, id, "released: attempt " + task.path("attempt").asInt());
             assertThat(result.path("attempt").asInt()).as("result of %s", id).isEqualTo(task.path("attempt").asInt());
             assertThat(result.path("workerId").asString()).isEqualTo(task.path("workerId").asString());

@@ -14,7 +14,8 @@ import org.springframework.stereotype.Component;
 /**
  * Every {@code taskmesh.dispatch.sweep-interval}: the tasks of workers without an unexpired lease are lost (back to
  * the queue while attempts remain, else FAILED), and agents silent for a whole lease are forgotten. A disconnect
- * alone requeues nothing: the agent may come back within its lease and report the tasks still running.
+ * alone requeues nothing: the agent may come back within its lease and report the tasks still running. Nothing
+ * is reaped during the restart grace after a start, so that agents can reconnect to a restarted service first.
  */
 @Component
 class LeaseSweeper implements SchedulingConfigurer {
@@ -27,11 +28,18 @@ class LeaseSweeper implements SchedulingConfigurer {
     private final ConnectedAgents agents;
     private final DispatchProperties properties;
     private final RateLimitedLog failures = new RateLimitedLog(log);
+    /**
+     * No task is declared lost before {@code restart-grace} has passed since this instance started. While it was down
+     * nobody renewed its agents' leases, so they all look expired; the agents reconnect and report what they still
+     * run. Reaping at once would re-run every running task after a restart.
+     */
+    private final Instant reapFrom;
 
     LeaseSweeper(TaskLifecycle lifecycle, ConnectedAgents agents, DispatchProperties properties) {
         this.lifecycle = lifecycle;
         this.agents = agents;
         this.properties = properties;
+        this.reapFrom = Instant.now().plus(properties.restartGrace());
     }
 
     @Override
@@ -40,6 +48,9 @@ class LeaseSweeper implements SchedulingConfigurer {
     }
 
     void sweep() {
+        if (Instant.now().isBefore(reapFrom)) {
+            return;
+        }
         try {
             List<TaskRow> lost = lifecycle.loseUnleased(BATCH, workerId -> "worker " + workerId
                     + " lost the task (no heartbeat for " + format(properties.lease()) + ")");
