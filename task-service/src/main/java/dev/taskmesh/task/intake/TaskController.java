@@ -70,11 +70,13 @@ class TaskController {
     @PostMapping
     ResponseEntity<TaskView> submit(@Valid @RequestBody SubmitTaskRequest request, Caller caller) {
         requirePerson(caller);
-        TaskLifecycle.Submission submission = request.children() != null
-                || TaskRow.GROUP_TYPE.equals(request.type()) || request.broadcast() != null
-                ? submitGroup(group(request, caller))
-                : lifecycle.submit(toNewTask(request, caller));
-        TaskView view = queries.view(submission.task());
+        boolean single = request.children() == null && !TaskRow.GROUP_TYPE.equals(request.type())
+                && request.broadcast() == null;
+        TaskLifecycle.Submission submission = single ? lifecycle.submit(toNewTask(request, caller))
+                : submitGroup(group(request, caller));
+        // a single task just stored has no attempts and no children: nothing to read back
+        TaskView view = single && submission.created() ? queries.viewOfNew(submission.task())
+                : queries.view(submission.task());
         URI location = URI.create(ApiPaths.TASKS + "/" + view.id());
         if (!submission.created()) {
             return ResponseEntity.ok().location(location).header(REPLAYED_HEADER, "true").body(view);

@@ -48,6 +48,11 @@ public class TaskQueries {
         return view.withChildren(children, count);
     }
 
+    /** The JSON of a task just submitted, without reading anything: it has no attempts and no children yet. */
+    public TaskView viewOfNew(TaskRow task) {
+        return TaskView.from(task, List.of()).withChildren(List.of(), 0);
+    }
+
     /** The tasks with their attempts, in the given order, without children (as in lists). */
     public List<TaskView> views(List<TaskRow> rows) {
         Map<UUID, List<AttemptRow>> attempts = store.attemptsOf(rows.stream().map(TaskRow::id).toList()).stream()
