@@ -375,7 +375,12 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
         synchronized (pending) {
             pending.put(key, completion);
         }
-        log.info("Task {} attempt {} finished: {}", key.taskId(), key.attempt(), result.outcome());
+        if (result.outcome() == Outcome.SUCCEEDED) {
+            // one line per task would dominate the log of a busy agent; failures stay visible
+            log.debug("Task {} attempt {} finished: {}", key.taskId(), key.attempt(), result.outcome());
+        } else {
+            log.info("Task {} attempt {} finished: {}", key.taskId(), key.attempt(), result.outcome());
+        }
         // removed from the running list only now, so that a heartbeat always shows it as running or pending
         active.remove(key);
         send(AgentDestinations.COMPLETE, completion);

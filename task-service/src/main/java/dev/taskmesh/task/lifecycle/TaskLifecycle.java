@@ -151,6 +151,20 @@ public class TaskLifecycle {
         return List.copyOf(claimed);
     }
 
+    /**
+     * {@link #claim} for several agents in one transaction (one commit for a whole dispatch round).
+     *
+     * @return what each agent got, in the order of the offers (empty lists included)
+     */
+    @Transactional
+    public List<List<TaskRow>> claimAll(List<AgentOffer> offers) {
+        List<List<TaskRow>> claimed = new ArrayList<>(offers.size());
+        for (AgentOffer offer : offers) {
+            claimed.add(claim(offer));
+        }
+        return claimed;
+    }
+
     /** The agent began running an attempt: ASSIGNED to RUNNING. */
     @Transactional
     public Verdict start(String workerId, TaskStarted started) {

@@ -37,7 +37,12 @@ public class TaskQueries {
 
     /** Only the task's status, in one read. */
     public Optional<TaskStatus> status(UUID id) {
-        return store.find(id).map(TaskRow::status);
+        return store.statusOf(id);
+    }
+
+    /** The task's row alone, without its attempts and children (for checks before reading more). */
+    public Optional<TaskRow> row(UUID id) {
+        return store.find(id);
     }
 
     /** The task with its attempts and its first children. */

@@ -74,6 +74,11 @@ class TaskStore {
         return first(jdbc.query("SELECT * FROM tasks WHERE id = ?", taskMapper, id));
     }
 
+    Optional<TaskStatus> statusOf(UUID id) {
+        return first(jdbc.queryForList("SELECT status FROM tasks WHERE id = ?", String.class, id))
+                .map(TaskStatus::valueOf);
+    }
+
     Optional<String> ownerOf(UUID id) {
         return first(jdbc.queryForList("SELECT owner FROM tasks WHERE id = ?", String.class, id));
     }
