@@ -2,6 +2,7 @@ package dev.taskmesh.support;
 
 import dev.taskmesh.contract.ApiPaths;
 import dev.taskmesh.contract.auth.Claims;
+import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -19,6 +20,8 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtValidators;
@@ -80,9 +83,23 @@ public class ServiceSupportConfiguration {
     @ConditionalOnMissingBean(JwtDecoder.class)
     JwtDecoder jwtDecoder(SecurityProperties properties) {
         NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(properties.jwksUri().toString()).build();
-        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(JwtValidators.createDefault(),
-                new JwtIssuerValidator(Claims.ISSUER)));
-        return decoder;
+        OAuth2TokenValidator<Jwt> validator = new DelegatingOAuth2TokenValidator<>(JwtValidators.createDefault(),
+                new JwtIssuerValidator(Claims.ISSUER));
+        decoder.setJwtValidator(validator);
+        return cached(decoder, new VerifiedTokenCache(validator, Clock.systemUTC()));
+    }
+
+    /** A decoder that verifies each token's signature once per few minutes ({@link VerifiedTokenCache}). */
+    static JwtDecoder cached(JwtDecoder decoder, VerifiedTokenCache cache) {
+        return token -> {
+            Jwt known = cache.find(token);
+            if (known != null) {
+                return known;
+            }
+            Jwt jwt = decoder.decode(token);
+            cache.put(token, jwt);
+            return jwt;
+        };
     }
 
     @Bean

@@ -18,6 +18,7 @@ import dev.taskmesh.contract.agent.ChildSubmitted;
 import dev.taskmesh.contract.agent.CompletionReceipt;
 import dev.taskmesh.contract.agent.Heartbeat;
 import dev.taskmesh.contract.agent.LogLine;
+import dev.taskmesh.contract.agent.Outcome;
 import dev.taskmesh.contract.agent.OutputFile;
 import dev.taskmesh.contract.agent.ProtocolError;
 import dev.taskmesh.contract.agent.RunningAttempt;
@@ -32,6 +33,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -39,6 +41,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -57,19 +61,79 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
     /** {@link ProtocolError#code()} for a message about an attempt that is no longer the task's current one. */
     static final String STALE_ATTEMPT = "STALE_ATTEMPT";
 
+    /**
+     * How long an attempt runs before its {@link TaskStarted} is sent. An attempt that ends sooner is reported by its
+     * completion alone (with {@link TaskCompletion#startedAt()}), which saves the server a transaction per short
+     * task; progress and log lines send the start at once, so that it always comes first.
+     */
+    static final Duration STARTED_DELAY = Duration.ofMillis(100);
+
     /** One attempt this agent holds, from its assignment until its completion is sent. */
     private static final class Active {
 
         final AttemptRun run;
         final LogBatcher logs;
-        volatile boolean startedSent;
+        final StartReport start;
         volatile boolean running;
         /** The server called the attempt stale: it is stopped and never completed, its work cannot be recorded. */
         volatile boolean abandoned;
 
-        Active(AttemptRun run, LogBatcher logs) {
+        Active(AttemptRun run, LogBatcher logs, StartReport start) {
             this.run = run;
             this.logs = logs;
+            this.start = start;
+        }
+    }
+
+    /**
+     * Whether the attempt's {@link TaskStarted} went out: sent once, or folded into the completion. The start is sent
+     * under this object's lock, so that the completion, decided under the same lock, never overtakes it.
+     */
+    private final class StartReport {
+
+        private final TaskAssignment assignment;
+        private @Nullable Instant startedAt;
+        private boolean sent;
+        private boolean folded;
+        private @Nullable ScheduledFuture<?> timer;
+
+        StartReport(TaskAssignment assignment) {
+            this.assignment = assignment;
+        }
+
+        /** The attempt began: its start goes out after {@link #STARTED_DELAY} unless something sends it sooner. */
+        synchronized void began(Instant at) {
+            startedAt = at;
+            try {
+                timer = scheduler.schedule(this::sendNow, STARTED_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                sendNow();
+            }
+        }
+
+        /** Sends the start now if it began and was neither sent nor folded (a failed send is tried again later). */
+        synchronized void sendNow() {
+            if (startedAt == null || sent || folded) {
+                return;
+            }
+            sent = send(AgentDestinations.STARTED, new TaskStarted(assignment.taskId(), assignment.attempt(),
+                    startedAt));
+        }
+
+        synchronized boolean pending() {
+            return startedAt != null && !sent && !folded;
+        }
+
+        /** For the completion: when it started, if its start was not sent; from now on it is never sent. */
+        synchronized @Nullable Instant fold() {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            if (sent || folded) {
+                return null;
+            }
+            folded = true;
+            return startedAt;
         }
     }
 
@@ -125,8 +189,8 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
             return;
         }
         for (Active attempt : active.values()) {
-            if (attempt.running && !attempt.startedSent) {
-                sendStarted(attempt);
+            if (attempt.running && attempt.start.pending()) {
+                attempt.start.sendNow();
             }
         }
         // before the completions: a parent's children must reach the server while it still runs
@@ -148,10 +212,13 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
             log.warn("Ignoring a second assignment of task {} attempt {}", key.taskId(), key.attempt());
             return;
         }
-        log.info("Assigned task {} attempt {} ({})", key.taskId(), key.attempt(), assignment.type());
+        log.debug("Assigned task {} attempt {} ({})", key.taskId(), key.attempt(), assignment.type());
         AttemptLayout layout = AttemptLayout.under(workDir, key.taskId(), key.attempt());
-        LogBatcher logs = new LogBatcher(lines -> send(AgentDestinations.LOG, new TaskLog(key.taskId(), key.attempt(), lines)),
-                scheduler, LogBatcher.DEFAULT_DELAY, LogBatcher.DEFAULT_MAX_LINES, LogBatcher.DEFAULT_MAX_BYTES);
+        StartReport start = new StartReport(assignment);
+        LogBatcher logs = new LogBatcher(lines -> {
+            start.sendNow();
+            send(AgentDestinations.LOG, new TaskLog(key.taskId(), key.attempt(), lines));
+        }, scheduler, LogBatcher.DEFAULT_DELAY, LogBatcher.DEFAULT_MAX_LINES, LogBatcher.DEFAULT_MAX_BYTES);
         AttemptRun run = new AttemptRun(assignment, layout, new AttemptListener() {
             @Override
             public void onLog(LogLine line) {
@@ -160,11 +227,12 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
 
             @Override
             public void onProgress(@Nullable Integer percent, @Nullable String stage) {
+                start.sendNow();
                 send(AgentDestinations.PROGRESS,
                         new TaskProgress(key.taskId(), key.attempt(), percent, stage, null, clock.instant()));
             }
         }, children.open(key));
-        Active entry = new Active(run, logs);
+        Active entry = new Active(run, logs, start);
         active.put(key, entry);
         Thread.ofVirtual().name("task-" + key.taskId() + "-" + key.attempt()).start(() -> runAttempt(key, entry));
     }
@@ -193,7 +261,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
             return;
         }
         if (receipt.recorded()) {
-            log.info("Task {} attempt {} recorded as {}", key.taskId(), key.attempt(), completion.outcome());
+            log.debug("Task {} attempt {} recorded as {}", key.taskId(), key.attempt(), completion.outcome());
         } else {
             log.warn("Task {} attempt {} not recorded: {}", key.taskId(), key.attempt(), receipt.reason());
         }
@@ -257,7 +325,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
         try {
             attempt.running = true;
             deleteQuietly(run.layout().workDir());
-            sendStarted(attempt);
+            attempt.start.began(clock.instant());
             AttemptResult result = executor.execute(run);
             attempt.running = false;
             if (stopping || attempt.abandoned) {
@@ -266,6 +334,8 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
             complete(key, attempt, result);
         } finally {
             attempt.running = false;
+            // an attempt that ends without a completion (agent stopping, stale) never reports its start
+            attempt.start.fold();
             attempt.logs.close();
             run.close();
             children.close(key);
@@ -279,8 +349,11 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
         List<OutputFile> files = List.of();
         try {
             List<LocalFile> local = OutputFiles.list(run.layout().outputDir());
-            run.note(result.outcome() + (result.error() == null ? "" : ": " + result.error())
-                    + "; uploading " + local.size() + " output file(s)");
+            if (result.outcome() != Outcome.SUCCEEDED) {
+                // a success needs no note: the log of a task that printed nothing stays empty and is not uploaded
+                run.note(result.outcome() + (result.error() == null ? "" : ": " + result.error())
+                        + "; uploading " + local.size() + " output file(s)");
+            }
             // the log goes up last and must hold every line: stop live batching and close log.txt first
             attempt.logs.close();
             run.close();
@@ -295,21 +368,22 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
             Thread.currentThread().interrupt();
             return;
         }
+        // the start of an attempt that ended before it was sent travels with the completion, after every upload
+        Instant startedAt = attempt.start.fold();
         TaskCompletion completion = new TaskCompletion(key.taskId(), key.attempt(), result.outcome(), result.exitCode(),
-                result.error(), result.retryable(), files, clock.instant());
+                result.error(), result.retryable(), files, clock.instant(), startedAt);
         synchronized (pending) {
             pending.put(key, completion);
         }
-        log.info("Task {} attempt {} finished: {}", key.taskId(), key.attempt(), result.outcome());
+        if (result.outcome() == Outcome.SUCCEEDED) {
+            // one line per task would dominate the log of a busy agent; failures stay visible
+            log.debug("Task {} attempt {} finished: {}", key.taskId(), key.attempt(), result.outcome());
+        } else {
+            log.info("Task {} attempt {} finished: {}", key.taskId(), key.attempt(), result.outcome());
+        }
         // removed from the running list only now, so that a heartbeat always shows it as running or pending
         active.remove(key);
         send(AgentDestinations.COMPLETE, completion);
-    }
-
-    private void sendStarted(Active attempt) {
-        TaskAssignment assignment = attempt.run.assignment();
-        attempt.startedSent = send(AgentDestinations.STARTED,
-                new TaskStarted(assignment.taskId(), assignment.attempt(), clock.instant()));
     }
 
     private void sendHeartbeat() {

@@ -4,6 +4,7 @@ import dev.taskmesh.contract.ApiPaths;
 import dev.taskmesh.contract.agent.AgentDestinations;
 import dev.taskmesh.contract.auth.Claims;
 import dev.taskmesh.gateway.problem.Problems;
+import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -16,6 +17,8 @@ import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationConverter;
@@ -112,13 +115,17 @@ class GatewaySecurity {
                 .build();
     }
 
-    /** Verifies tokens against the registry's keys, which the decoder fetches and caches. */
+    /**
+     * Verifies tokens against the registry's keys, which the decoder fetches and caches; a token seen lately is not
+     * verified again ({@link VerifiedTokens}).
+     */
     @Bean
     ReactiveJwtDecoder jwtDecoder(SecurityProperties properties) {
         NimbusReactiveJwtDecoder decoder = NimbusReactiveJwtDecoder.withJwkSetUri(properties.jwksUri().toString())
                 .build();
-        decoder.setJwtValidator(JwtValidators.createDefaultWithIssuer(Claims.ISSUER));
-        return decoder;
+        OAuth2TokenValidator<Jwt> validator = JwtValidators.createDefaultWithIssuer(Claims.ISSUER);
+        decoder.setJwtValidator(validator);
+        return new VerifiedTokens(decoder, validator, Clock.systemUTC());
     }
 
     /** Maps the {@code roles} claim to {@code ROLE_*} authorities and {@code sub} to the principal name. */

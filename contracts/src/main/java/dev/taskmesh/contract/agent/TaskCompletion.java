@@ -14,11 +14,20 @@ import org.jspecify.annotations.Nullable;
  * @param error     for FAILED: what a person needs to act, e.g. {@code exit code 3; last lines of stderr: ...}
  * @param retryable false when the task says that running it again cannot help
  * @param files     the uploaded output files
+ * @param startedAt when the attempt began running, if no {@link TaskStarted} was sent for it (an attempt that ended
+ *                  within moments is reported by its completion alone); null otherwise
  */
 public record TaskCompletion(UUID taskId, int attempt, Outcome outcome, @Nullable Integer exitCode,
-                             @Nullable String error, boolean retryable, List<OutputFile> files, Instant finishedAt) {
+                             @Nullable String error, boolean retryable, List<OutputFile> files, Instant finishedAt,
+                             @Nullable Instant startedAt) {
 
     public TaskCompletion {
         files = List.copyOf(files);
+    }
+
+    /** A completion of an attempt whose {@link TaskStarted} was sent. */
+    public TaskCompletion(UUID taskId, int attempt, Outcome outcome, @Nullable Integer exitCode,
+                          @Nullable String error, boolean retryable, List<OutputFile> files, Instant finishedAt) {
+        this(taskId, attempt, outcome, exitCode, error, retryable, files, finishedAt, null);
     }
 }

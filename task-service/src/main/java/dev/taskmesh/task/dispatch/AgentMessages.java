@@ -4,7 +4,6 @@ import dev.taskmesh.contract.agent.AgentDestinations;
 import dev.taskmesh.contract.agent.CompletionReceipt;
 import dev.taskmesh.contract.agent.Heartbeat;
 import dev.taskmesh.contract.agent.ProtocolError;
-import dev.taskmesh.contract.agent.RunningAttempt;
 import dev.taskmesh.contract.agent.TaskCompletion;
 import dev.taskmesh.contract.agent.TaskLog;
 import dev.taskmesh.contract.agent.TaskProgress;
@@ -53,14 +52,16 @@ class AgentMessages {
     private final HeartbeatRelay heartbeats;
     private final Dispatcher dispatcher;
     private final SimpMessageSendingOperations messaging;
+    private final CompletionCommitter completions;
 
     AgentMessages(TaskLifecycle lifecycle, ConnectedAgents agents, HeartbeatRelay heartbeats, Dispatcher dispatcher,
-                  SimpMessageSendingOperations messaging) {
+                  SimpMessageSendingOperations messaging, CompletionCommitter completions) {
         this.lifecycle = lifecycle;
         this.agents = agents;
         this.heartbeats = heartbeats;
         this.dispatcher = dispatcher;
         this.messaging = messaging;
+        this.completions = completions;
     }
 
     /**
@@ -116,15 +117,11 @@ class AgentMessages {
         }
     }
 
+    /** Queued for the next group commit; the receipt goes out after it ({@link CompletionCommitter}). */
     @MessageMapping("/complete")
     void complete(@Payload TaskCompletion completion, Principal principal) {
         require(completion.taskId() != null && completion.outcome() != null, "taskId and outcome are required");
-        String workerId = principal.getName();
-        Verdict verdict = lifecycle.complete(workerId, completion);
-        agents.released(workerId, new RunningAttempt(completion.taskId(), completion.attempt()));
-        messaging.convertAndSendToUser(workerId, AgentDestinations.RECEIPTS, new CompletionReceipt(
-                completion.taskId(), completion.attempt(), verdict.accepted(), verdict.reason()));
-        dispatcher.signal();
+        completions.add(principal.getName(), completion);
     }
 
     @EventListener

@@ -106,9 +106,32 @@ class Dispatcher implements SmartLifecycle {
         }
     }
 
-    /** Claims and pushes tasks for every agent with free slots. */
+    /**
+     * Claims and pushes tasks for every agent with free slots, all claims in one transaction; when that fails, each
+     * agent's claim is tried on its own, so that one agent's problem does not hold back the others.
+     */
     void dispatchRound() {
-        for (AgentOffer offer : agents.offers()) {
+        List<AgentOffer> offers = agents.offers();
+        if (offers.isEmpty() || !running) {
+            return;
+        }
+        List<List<TaskRow>> claimed;
+        try {
+            claimed = lifecycle.claimAll(offers);
+        } catch (RuntimeException e) {
+            failures.warn("Dispatch round failed ({}); claiming for each worker alone", e.toString());
+            dispatchOneByOne(offers);
+            return;
+        }
+        for (int i = 0; i < offers.size(); i++) {
+            if (!claimed.get(i).isEmpty()) {
+                push(offers.get(i).workerId(), claimed.get(i));
+            }
+        }
+    }
+
+    private void dispatchOneByOne(List<AgentOffer> offers) {
+        for (AgentOffer offer : offers) {
             if (!running) {
                 return;
             }

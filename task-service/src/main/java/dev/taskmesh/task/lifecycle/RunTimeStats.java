@@ -3,6 +3,7 @@ package dev.taskmesh.task.lifecycle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 
@@ -33,15 +34,37 @@ public class RunTimeStats {
 
     /** Adds one completed attempt's run time (from start, or assignment when no start was reported, to the end). */
     void record(String type, Duration runTime, Instant now) {
-        double seconds = runTime.toNanos() / 1e9;
-        // the first sample is the average; later ones move it by ALPHA
-        jdbc.update("""
-                INSERT INTO task_type_stats (type, avg_run_seconds, samples, updated_at) VALUES (?, ?, 1, ?)
-                ON CONFLICT (type) DO UPDATE
-                   SET avg_run_seconds = task_type_stats.avg_run_seconds * (1 - ?) + EXCLUDED.avg_run_seconds * ?,
-                       samples = task_type_stats.samples + 1,
-                       updated_at = EXCLUDED.updated_at""",
-                type, seconds, TaskStore.ts(now), ALPHA, ALPHA);
+        recordAll(Map.of(type, List.of(runTime)), now);
+    }
+
+    /**
+     * Adds completed attempts' run times, oldest first per type, with one upsert per type: the same average as one
+     * upsert per sample, since n samples move the average to {@code avg·(1−α)ⁿ + Σ α·(1−α)ⁿ⁻ⁱ·xᵢ}.
+     */
+    void recordAll(Map<String, List<Duration>> runTimes, Instant now) {
+        runTimes.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(entry -> {
+            List<Duration> samples = entry.getValue();
+            if (samples.isEmpty()) {
+                return;
+            }
+            // the first sample is the average of a new type; each later one moves it by ALPHA
+            double first = 0;
+            double moved = 0;
+            double factor = 1;
+            for (int i = 0; i < samples.size(); i++) {
+                double seconds = samples.get(i).toNanos() / 1e9;
+                first = i == 0 ? seconds : first * (1 - ALPHA) + seconds * ALPHA;
+                moved = moved * (1 - ALPHA) + seconds * ALPHA;
+                factor *= 1 - ALPHA;
+            }
+            jdbc.update("""
+                    INSERT INTO task_type_stats (type, avg_run_seconds, samples, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (type) DO UPDATE
+                       SET avg_run_seconds = task_type_stats.avg_run_seconds * ? + ?,
+                           samples = task_type_stats.samples + EXCLUDED.samples,
+                           updated_at = EXCLUDED.updated_at""",
+                    entry.getKey(), first, samples.size(), TaskStore.ts(now), factor, moved);
+        });
     }
 
     /** Every type seen so far (one row per type). */

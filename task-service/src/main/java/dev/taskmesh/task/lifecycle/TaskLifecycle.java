@@ -12,7 +12,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -149,6 +151,20 @@ public class TaskLifecycle {
         return List.copyOf(claimed);
     }
 
+    /**
+     * {@link #claim} for several agents in one transaction (one commit for a whole dispatch round).
+     *
+     * @return what each agent got, in the order of the offers (empty lists included)
+     */
+    @Transactional
+    public List<List<TaskRow>> claimAll(List<AgentOffer> offers) {
+        List<List<TaskRow>> claimed = new ArrayList<>(offers.size());
+        for (AgentOffer offer : offers) {
+            claimed.add(claim(offer));
+        }
+        return claimed;
+    }
+
     /** The agent began running an attempt: ASSIGNED to RUNNING. */
     @Transactional
     public Verdict start(String workerId, TaskStarted started) {
@@ -196,6 +212,88 @@ public class TaskLifecycle {
     public Verdict complete(String workerId, TaskCompletion completion) {
         Instant now = now();
         TaskRow task = store.lock(completion.taskId()).orElse(null);
+        Map<String, List<Duration>> runTimes = new HashMap<>();
+        Verdict verdict = completeLocked(workerId, completion, task, now, runTimes);
+        this.runTimes.recordAll(runTimes, now);
+        return verdict;
+    }
+
+    /** A completion an agent sent, with the sending worker. */
+    public record Completing(String workerId, TaskCompletion completion) {
+    }
+
+    /**
+     * Records many completions in one transaction (group commit), each with the same rules as {@link #complete}: the
+     * rows are locked with one statement, the common case (the sender's current attempt ends in a final status) is
+     * written with one statement per table, and everything else (retries, repeats, stale attempts) one by one.
+     * Completions of the same task must not appear twice in one call.
+     *
+     * @return one verdict per completion, in the order given
+     */
+    @Transactional
+    public List<Verdict> completeAll(List<Completing> completions) {
+        Instant now = now();
+        Map<UUID, TaskRow> locked = store.lockAll(completions.stream().map(c -> c.completion().taskId()).toList());
+        Map<String, List<Duration>> runTimes = new HashMap<>();
+        Verdict[] verdicts = new Verdict[completions.size()];
+        List<TaskStore.Finish> finishes = new ArrayList<>();
+        List<Integer> finishing = new ArrayList<>();
+        for (int i = 0; i < completions.size(); i++) {
+            Completing c = completions.get(i);
+            TaskCompletion completion = c.completion();
+            TaskRow task = locked.get(completion.taskId());
+            TaskStore.Finish finish = task == null ? null : finalFinish(c.workerId(), completion, task, now);
+            if (finish == null) {
+                verdicts[i] = completeLocked(c.workerId(), completion, task, now, runTimes);
+            } else {
+                recordRunTime(task, finish.startedAt(), completion, now, runTimes);
+                finishes.add(finish);
+                finishing.add(i);
+            }
+        }
+        Map<UUID, TaskRow> finished = new HashMap<>();
+        store.finishAll(finishes, now).forEach(row -> finished.put(row.id(), row));
+        for (int j = 0; j < finishes.size(); j++) {
+            TaskRow before = finishes.get(j).task();
+            TaskRow after = finished.get(before.id());
+            if (after == null) {
+                verdicts[finishing.get(j)] = Verdict.refuse("task " + before.id() + " changed meanwhile");
+            } else {
+                events.publishEvent(new TaskChanged(after, before.status()));
+                verdicts[finishing.get(j)] = Verdict.accept();
+            }
+        }
+        this.runTimes.recordAll(runTimes, now);
+        return List.of(verdicts);
+    }
+
+    /**
+     * The final status a completion gives the locked task, when it is the sender's current, active attempt and its
+     * outcome ends the task (no retry); null otherwise.
+     */
+    private TaskStore.@Nullable Finish finalFinish(String workerId, TaskCompletion completion, TaskRow task,
+                                                   Instant now) {
+        if (!task.isHeldBy(workerId, completion.attempt()) || !task.status().isActive()) {
+            return null;
+        }
+        Instant startedAt = reportedStart(task, completion, now);
+        return switch (completion.outcome()) {
+            case SUCCEEDED -> new TaskStore.Finish(task, TaskStatus.SUCCEEDED, AttemptStatus.SUCCEEDED, null,
+                    startedAt);
+            case FAILED -> {
+                if (completion.retryable() && task.attempt() < task.maxAttempts()) {
+                    yield null;
+                }
+                yield new TaskStore.Finish(task, TaskStatus.FAILED, AttemptStatus.FAILED, failure(completion),
+                        startedAt);
+            }
+            case CANCELLED -> new TaskStore.Finish(task, TaskStatus.CANCELLED, AttemptStatus.CANCELLED,
+                    agentCancelled(completion), startedAt);
+        };
+    }
+
+    private Verdict completeLocked(String workerId, TaskCompletion completion, @Nullable TaskRow task, Instant now,
+                                   Map<String, List<Duration>> runTimes) {
         if (task == null) {
             return stale(workerId, completion.taskId(), completion.attempt(), null, now);
         }
@@ -207,26 +305,51 @@ public class TaskLifecycle {
         if (!task.isHeldBy(workerId, completion.attempt()) || !task.status().isActive()) {
             return stale(workerId, task.id(), completion.attempt(), task, now);
         }
-        if (completion.outcome() != Outcome.CANCELLED) {
-            Instant began = task.startedAt() != null ? task.startedAt() : task.assignedAt();
-            if (began != null && !now.isBefore(began)) {
-                runTimes.record(task.type(), Duration.between(began, now), now);
-            }
-        }
+        Instant startedAt = reportedStart(task, completion, now);
+        recordRunTime(task, startedAt, completion, now, runTimes);
         return switch (completion.outcome()) {
-            case SUCCEEDED -> finish(task, TaskStatus.SUCCEEDED, AttemptStatus.SUCCEEDED, null, null, now);
+            case SUCCEEDED -> finish(task, TaskStatus.SUCCEEDED, AttemptStatus.SUCCEEDED, null, startedAt, now);
             case FAILED -> {
                 String error = failure(completion);
                 boolean retry = completion.retryable() && task.attempt() < task.maxAttempts();
-                yield finish(task, retry ? TaskStatus.QUEUED : TaskStatus.FAILED, AttemptStatus.FAILED, error, error,
-                        now);
+                yield finish(task, retry ? TaskStatus.QUEUED : TaskStatus.FAILED, AttemptStatus.FAILED, error,
+                        startedAt, now);
             }
-            case CANCELLED -> {
-                String error = completion.error() == null ? "cancelled by the agent"
-                        : "cancelled by the agent: " + completion.error();
-                yield finish(task, TaskStatus.CANCELLED, AttemptStatus.CANCELLED, error, error, now);
-            }
+            case CANCELLED -> finish(task, TaskStatus.CANCELLED, AttemptStatus.CANCELLED, agentCancelled(completion),
+                    startedAt, now);
         };
+    }
+
+    /**
+     * The start an agent reported with the completion of an attempt whose start it never sent, held between the
+     * assignment and now (the agent's clock may differ); null when a start is recorded or none was reported.
+     */
+    private static @Nullable Instant reportedStart(TaskRow task, TaskCompletion completion, Instant now) {
+        Instant reported = completion.startedAt();
+        if (task.startedAt() != null || reported == null) {
+            return null;
+        }
+        Instant at = reported.truncatedTo(ChronoUnit.MICROS);
+        if (task.assignedAt() != null && at.isBefore(task.assignedAt())) {
+            at = task.assignedAt();
+        }
+        return at.isAfter(now) ? now : at;
+    }
+
+    private static void recordRunTime(TaskRow task, @Nullable Instant reportedStart, TaskCompletion completion,
+                                      Instant now, Map<String, List<Duration>> runTimes) {
+        if (completion.outcome() == Outcome.CANCELLED) {
+            return;
+        }
+        Instant began = task.startedAt() != null ? task.startedAt()
+                : reportedStart != null ? reportedStart : task.assignedAt();
+        if (began != null && !now.isBefore(began)) {
+            runTimes.computeIfAbsent(task.type(), type -> new ArrayList<>()).add(Duration.between(began, now));
+        }
+    }
+
+    private static String agentCancelled(TaskCompletion completion) {
+        return completion.error() == null ? "cancelled by the agent" : "cancelled by the agent: " + completion.error();
     }
 
     /**
@@ -276,17 +399,23 @@ public class TaskLifecycle {
         return after;
     }
 
-    private Verdict finish(TaskRow task, TaskStatus next, AttemptStatus attemptStatus, @Nullable String taskError,
-                           @Nullable String attemptError, Instant now) {
+    private Verdict finish(TaskRow task, TaskStatus next, AttemptStatus attemptStatus, @Nullable String error,
+                           @Nullable Instant startedAt, Instant now) {
         if (!task.status().canMoveTo(next)) {
             return Verdict.refuse("task " + task.id() + " cannot move from " + task.status() + " to " + next);
         }
-        Optional<TaskRow> after = next == TaskStatus.QUEUED ? requeue(task, taskError, now)
-                : store.finishAttempt(task, next, taskError, now);
+        Optional<TaskRow> after;
+        if (next == TaskStatus.QUEUED) {
+            after = requeue(task, error, now);
+            after.ifPresent(changed -> store.finishAttemptRow(task.id(), task.attempt(), attemptStatus, error, now,
+                    AttemptStatus.RUNNING, startedAt));
+        } else {
+            after = store.finishAll(List.of(new TaskStore.Finish(task, next, attemptStatus, error, startedAt)), now)
+                    .stream().findFirst();
+        }
         if (after.isEmpty()) {
             return Verdict.refuse("task " + task.id() + " changed meanwhile");
         }
-        store.finishAttemptRow(task.id(), task.attempt(), attemptStatus, attemptError, now, AttemptStatus.RUNNING);
         events.publishEvent(new TaskChanged(after.get(), task.status()));
         return Verdict.accept();
     }

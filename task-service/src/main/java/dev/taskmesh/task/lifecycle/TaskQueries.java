@@ -37,7 +37,12 @@ public class TaskQueries {
 
     /** Only the task's status, in one read. */
     public Optional<TaskStatus> status(UUID id) {
-        return store.find(id).map(TaskRow::status);
+        return store.statusOf(id);
+    }
+
+    /** The task's row alone, without its attempts and children (for checks before reading more). */
+    public Optional<TaskRow> row(UUID id) {
+        return store.find(id);
     }
 
     /** The task with its attempts and its first children. */
@@ -46,6 +51,11 @@ public class TaskQueries {
         List<TaskView.Child> children = fanOut.childSummaries(task.id(), TaskView.CHILDREN_SHOWN);
         long count = children.size() < TaskView.CHILDREN_SHOWN ? children.size() : fanOut.childCount(task.id());
         return view.withChildren(children, count);
+    }
+
+    /** The JSON of a task just submitted, without reading anything: it has no attempts and no children yet. */
+    public TaskView viewOfNew(TaskRow task) {
+        return TaskView.from(task, List.of()).withChildren(List.of(), 0);
     }
 
     /** The tasks with their attempts, in the given order, without children (as in lists). */

@@ -11,10 +11,13 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -69,6 +72,11 @@ class TaskStore {
 
     Optional<TaskRow> find(UUID id) {
         return first(jdbc.query("SELECT * FROM tasks WHERE id = ?", taskMapper, id));
+    }
+
+    Optional<TaskStatus> statusOf(UUID id) {
+        return first(jdbc.queryForList("SELECT status FROM tasks WHERE id = ?", String.class, id))
+                .map(TaskStatus::valueOf);
     }
 
     Optional<String> ownerOf(UUID id) {
@@ -185,12 +193,80 @@ class TaskStore {
         jdbc.query("SELECT pg_advisory_xact_lock(?)", rs -> null, OWNER_LIMIT_LOCK);
     }
 
+    /** The RUNNING attempt rows of claimed tasks, in one statement whatever their number. */
     void insertRunningAttempts(List<TaskRow> claimed) {
-        jdbc.batchUpdate("""
+        jdbc.update("""
                 INSERT INTO task_attempts (task_id, attempt, worker_id, status, assigned_at)
-                VALUES (?, ?, ?, 'RUNNING', ?)""", claimed.stream()
-                .map(t -> new Object[] {t.id(), t.attempt(), t.workerId(), ts(t.assignedAt())})
-                .toList());
+                SELECT a.task_id, a.attempt, a.worker_id, 'RUNNING', a.assigned_at
+                FROM unnest(?::uuid[], ?::integer[], ?::text[], ?::timestamptz[])
+                     AS a(task_id, attempt, worker_id, assigned_at)""",
+                claimed.stream().map(TaskRow::id).toArray(UUID[]::new),
+                claimed.stream().map(TaskRow::attempt).toArray(Integer[]::new),
+                claimed.stream().map(TaskRow::workerId).toArray(String[]::new),
+                claimed.stream().map(t -> String.valueOf(t.assignedAt())).toArray(String[]::new));
+    }
+
+    /** Reads the tasks and locks their rows until the transaction ends, in id order (no deadlock between batches). */
+    Map<UUID, TaskRow> lockAll(Collection<UUID> ids) {
+        Map<UUID, TaskRow> rows = new HashMap<>();
+        jdbc.query("SELECT * FROM tasks WHERE id = ANY (?::uuid[]) ORDER BY id FOR UPDATE", taskMapper,
+                (Object) ids.toArray(UUID[]::new)).forEach(row -> rows.put(row.id(), row));
+        return rows;
+    }
+
+    /**
+     * The end of the current attempt of an active task, to a final status.
+     *
+     * @param startedAt when the attempt began, if the agent reported it only with the completion; kept only where no
+     *                  start was recorded
+     */
+    record Finish(TaskRow task, TaskStatus status, AttemptStatus attemptStatus, @Nullable String error,
+                  @Nullable Instant startedAt) {
+    }
+
+    /**
+     * Ends the current attempts of active tasks (each to its final status) with one statement per table. Each row is
+     * guarded like {@link #finishAttempt}: a task whose attempt, worker or status changed is left alone and missing
+     * from the answer.
+     *
+     * @return the changed tasks
+     */
+    List<TaskRow> finishAll(List<Finish> finishes, Instant now) {
+        if (finishes.isEmpty()) {
+            return List.of();
+        }
+        List<TaskRow> changed = jdbc.query("""
+                UPDATE tasks t SET status = f.status, finished_at = ?, progress = f.progress::jsonb, error = f.error,
+                                   started_at = coalesce(t.started_at, f.started_at), version = t.version + 1
+                FROM unnest(?::uuid[], ?::integer[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
+                     AS f(id, attempt, worker_id, status, progress, error, started_at)
+                WHERE t.id = f.id AND t.attempt = f.attempt AND t.worker_id = f.worker_id
+                  AND t.status IN""" + " " + ACTIVE + " RETURNING t.*", taskMapper, ts(now),
+                finishes.stream().map(f -> f.task().id()).toArray(UUID[]::new),
+                finishes.stream().map(f -> f.task().attempt()).toArray(Integer[]::new),
+                finishes.stream().map(f -> f.task().workerId()).toArray(String[]::new),
+                finishes.stream().map(f -> f.status().name()).toArray(String[]::new),
+                finishes.stream().map(f -> f.task().progress() == null ? null
+                        : json.writeValueAsString(f.task().progress().finished(now))).toArray(String[]::new),
+                finishes.stream().map(Finish::error).toArray(String[]::new),
+                finishes.stream().map(f -> text(f.startedAt())).toArray(String[]::new));
+        Set<UUID> done = new HashSet<>();
+        changed.forEach(row -> done.add(row.id()));
+        List<Finish> attempts = finishes.stream().filter(f -> done.contains(f.task().id())).toList();
+        if (!attempts.isEmpty()) {
+            jdbc.update("""
+                    UPDATE task_attempts a SET status = f.status, error = f.error, finished_at = ?,
+                                               started_at = coalesce(a.started_at, f.started_at)
+                    FROM unnest(?::uuid[], ?::integer[], ?::text[], ?::text[], ?::timestamptz[])
+                         AS f(task_id, attempt, status, error, started_at)
+                    WHERE a.task_id = f.task_id AND a.attempt = f.attempt AND a.status = 'RUNNING'""", ts(now),
+                    attempts.stream().map(f -> f.task().id()).toArray(UUID[]::new),
+                    attempts.stream().map(f -> f.task().attempt()).toArray(Integer[]::new),
+                    attempts.stream().map(f -> f.attemptStatus().name()).toArray(String[]::new),
+                    attempts.stream().map(Finish::error).toArray(String[]::new),
+                    attempts.stream().map(f -> text(f.startedAt())).toArray(String[]::new));
+        }
+        return changed;
     }
 
     /** ASSIGNED to RUNNING, if the attempt is still the current one of this worker. */
@@ -344,10 +420,20 @@ class TaskStore {
     /** Records how an attempt ended; {@code onlyIf} is the status it must still have. */
     boolean finishAttemptRow(UUID taskId, int attempt, AttemptStatus status, @Nullable String error, Instant now,
                              AttemptStatus onlyIf) {
+        return finishAttemptRow(taskId, attempt, status, error, now, onlyIf, null);
+    }
+
+    /**
+     * Records how an attempt ended; {@code onlyIf} is the status it must still have.
+     *
+     * @param startedAt when it began, if reported only with its completion; kept only where no start was recorded
+     */
+    boolean finishAttemptRow(UUID taskId, int attempt, AttemptStatus status, @Nullable String error, Instant now,
+                             AttemptStatus onlyIf, @Nullable Instant startedAt) {
         return jdbc.update("""
-                UPDATE task_attempts SET status = ?, error = ?, finished_at = ?
+                UPDATE task_attempts SET status = ?, error = ?, finished_at = ?, started_at = coalesce(started_at, ?)
                 WHERE task_id = ? AND attempt = ? AND status = ?""",
-                status.name(), error, ts(now), taskId, attempt, onlyIf.name()) > 0;
+                status.name(), error, ts(now), ts(startedAt), taskId, attempt, onlyIf.name()) > 0;
     }
 
     /** An agent reported on an attempt that is no longer current: it is marked STALE unless already ended. */
@@ -399,6 +485,10 @@ class TaskStore {
         return new AttemptRow(rs.getObject("task_id", UUID.class), rs.getInt("attempt"), rs.getString("worker_id"),
                 AttemptStatus.valueOf(rs.getString("status")), requiredInstant(rs, "assigned_at"),
                 instant(rs, "started_at"), instant(rs, "finished_at"), rs.getString("error"));
+    }
+
+    private static @Nullable String text(@Nullable Instant instant) {
+        return instant == null ? null : instant.toString();
     }
 
     private static <T> Optional<T> first(List<T> rows) {

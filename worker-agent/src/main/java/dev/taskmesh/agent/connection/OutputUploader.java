@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,7 +62,8 @@ public final class OutputUploader {
     }
 
     /**
-     * Uploads every file, then the log.
+     * Uploads every file, then the log unless it is empty or missing (an attempt that printed nothing has no log to
+     * read: the platform shows an empty log either way, and a short task saves a request).
      *
      * @return the uploaded files, for the completion
      * @throws UploadException when a file or the log could not be uploaded after all tries
@@ -74,8 +76,18 @@ public final class OutputUploader {
                     file.name(), uploaded);
             uploaded.add(file.toOutputFile());
         }
-        put(server.attemptLogUri(taskId, attempt), logFile, "text/plain; charset=utf-8", "the log", uploaded);
+        if (hasContent(logFile)) {
+            put(server.attemptLogUri(taskId, attempt), logFile, "text/plain; charset=utf-8", "the log", uploaded);
+        }
         return List.copyOf(uploaded);
+    }
+
+    private static boolean hasContent(Path file) {
+        try {
+            return Files.size(file) > 0;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void put(URI uri, Path file, String contentType, String what, List<OutputFile> uploaded)
