@@ -153,7 +153,9 @@ function route(moveFocus) {
         }
     });
     if (moveFocus) {
-        main.focus({ preventScroll: false });
+        // A new page starts at its top: focusing <main> alone would scroll the navigation out of view.
+        main.focus({ preventScroll: true });
+        window.scrollTo(0, 0);
         announce(`${r.title} page`);
     }
 }

@@ -44,7 +44,8 @@ export function render(root) {
             event.preventDefault();
             Object.values(f).forEach(x => setFieldError(x, null));
             formAlert.hidden = true;
-            const inputError = jsonError(f.input.input.value);
+            const inputError = jsonError(f.input.input.value)
+                ?? commandError(f.type.input.value.trim(), f.input.input.value);
             if (inputError) {
                 setFieldError(f.input, inputError);
                 f.input.input.focus();
@@ -75,10 +76,11 @@ export function render(root) {
     function showErrors(error) {
         const unplaced = [];
         for (const { field: name, message } of error instanceof ApiError ? error.fieldErrors : []) {
-            // "requirements.cpus" -> cpus, "targetWorkers[0]" -> targetWorkers
-            const key = String(name).replace(/\[\d+]/g, '').replace(/^requirements\./, '');
+            // "requirements.cpus" -> cpus, "targetWorkers[0]" -> targetWorkers, "input.argv" -> input
+            const key = String(name).replace(/\[\d+]/g, '').replace(/^requirements\./, '')
+                .replace(/^input\..*/, 'input');
             if (f[key]) {
-                setFieldError(f[key], message);
+                setFieldError(f[key], key === 'input' && name !== 'input' ? `${name} ${message}` : message);
             } else {
                 unplaced.push(`${name} ${message}`);
             }
@@ -106,6 +108,19 @@ function jsonError(text) {
     } catch (error) {
         return `Not valid JSON: ${error.message}`;
     }
+}
+
+/**
+ * A command needs its argv (the task-service says so too, but only in the problem's text, which has no field to
+ * put it next to).
+ */
+function commandError(type, text) {
+    if (type !== 'command' || !text.trim()) {
+        return type === 'command' ? 'A command needs an input such as {"argv": ["echo", "hi"]}.' : null;
+    }
+    const argv = JSON.parse(text).argv;
+    return Array.isArray(argv) && argv.length > 0 && argv.every(arg => typeof arg === 'string') ? null
+        : 'A command needs "argv": a non-empty array of strings, such as ["echo", "hi"].';
 }
 
 /** The request body; empty fields are left out so that the API's defaults apply. */

@@ -129,14 +129,16 @@ export async function render(root, ctx) {
 
     function renderProgress() {
         const progress = task.progress ?? {};
-        const percent = progress.percent ?? (task.status === 'SUCCEEDED' ? 100 : 0);
+        // A task that succeeded is done, whatever it last reported; a failed one keeps where it stopped.
+        const succeeded = task.status === 'SUCCEEDED';
+        const percent = succeeded ? 100 : progress.percent ?? 0;
         const steps = progress.steps ?? [];
         replace(progressSlot,
             h('div', { class: 'progress-row' },
                 h('progress', { max: 100, value: percent, 'aria-labelledby': 'progress-label',
                     'data-testid': 'task-progress-bar' }),
                 h('span', { id: 'progress-label', 'data-testid': 'task-progress-text',
-                    text: `${percent}%${progress.stage ? ` · ${progress.stage}` : ''}` })),
+                    text: `${percent}%${progress.stage && !succeeded ? ` · ${progress.stage}` : ''}` })),
             progress.message ? h('p', { class: 'muted', text: progress.message }) : null,
             steps.length === 0 ? null : table({ caption: 'Steps', testid: 'task-steps',
                 columns: ['Step', 'Started', 'Duration'],

@@ -184,7 +184,7 @@ async function ownerField(value) {
 }
 
 function progressText(task) {
-    const percent = task.progress?.percent;
+    const percent = task.status === 'SUCCEEDED' ? 100 : task.progress?.percent;
     if (percent == null) {
         return '—';
     }
