@@ -147,7 +147,8 @@ export async function render(root, ctx) {
                     cell('Started', formatTime(step.startedAt)),
                     cell('Duration', step.finishedAt || step.durationMs != null
                         ? formatDuration(step.durationMs ?? durationBetween(step.startedAt, step.finishedAt))
-                        : `running for ${formatDuration(durationBetween(step.startedAt, null))}`))) }));
+                        // no duration while it runs: one computed now would stand still on the page
+                        : isFinal(task.status) ? '—' : 'running'))) }));
     }
 
     function renderTimeline() {
@@ -162,8 +163,8 @@ export async function render(root, ctx) {
             h('ol', { class: 'timeline' }, events.map(([label, at]) => h('li', { class: at ? 'done' : 'pending' },
                 h('span', { class: 'timeline-label', text: label }),
                 at ? h('time', { datetime: at, text: formatTime(at) }) : h('span', { class: 'muted', text: '—' })))),
-            task.startedAt ? h('p', { class: 'muted', text: `Ran for ${formatDuration(
-                durationBetween(task.startedAt, task.finishedAt))}${task.finishedAt ? '' : ' so far'}` }) : null,
+            task.startedAt && task.finishedAt ? h('p', { class: 'muted', text: `Ran for ${formatDuration(
+                durationBetween(task.startedAt, task.finishedAt))}` }) : null,
             attempts.length === 0 ? h('p', { class: 'muted', text: 'No attempt yet: the task waits for a worker '
                 + 'that meets its requirements.' })
                 : table({ caption: 'Attempts', testid: 'task-attempts', hiddenCaption: false,
@@ -176,7 +177,8 @@ export async function render(root, ctx) {
                         cell('Assigned', formatTime(a.assignedAt)),
                         cell('Started', formatTime(a.startedAt)),
                         cell('Finished', formatTime(a.finishedAt)),
-                        cell('Duration', formatDuration(durationBetween(a.startedAt, a.finishedAt))),
+                        cell('Duration', a.status === 'RUNNING' ? 'running'
+                            : formatDuration(durationBetween(a.startedAt, a.finishedAt))),
                         cell('Error', a.error ?? '—'))) }));
     }
 

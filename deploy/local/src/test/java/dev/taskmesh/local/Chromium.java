@@ -61,6 +61,8 @@ final class Chromium {
         if (ci != null && !ci.isBlank()) {
             throw new AssertionError(message + " CI is set, so this fails instead of skipping.");
         }
+        // Maven shows an aborted class only as "Tests run: 0": say why where a developer looks
+        System.err.println("SKIPPED: " + message);
         Assumptions.abort(message + " Skipped (set CI to make this a failure).");
     }
 

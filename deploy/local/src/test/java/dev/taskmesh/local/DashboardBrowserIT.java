@@ -316,7 +316,9 @@ class DashboardBrowserIT {
         page.awaitText("log-panel", text -> text.contains("hello from alice"));
         assertThat(page.text("task-status")).isEqualTo("Running");
         assertThat(page.text("log-panel")).doesNotContain("released");
-        page.screenshot("task-running");
+        assertThat(page.awaitText("task-steps", text -> text.contains("Working"))).as("the open step")
+                .contains("Starting").endsWith("running");
+        page.fullPageScreenshot("task-running");
 
         // it ends while the page stays open: the status, the complete log, the steps, the result
         Files.writeString(secondRelease, "go");
