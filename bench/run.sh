@@ -6,7 +6,7 @@ BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$BENCH")"
 PY=/usr/bin/python3   # Debian's python: python3-celery and python3-matplotlib live there
 
-TASKS=10000 REPS=3 RT_TASKS=500 RT_BUDGET=180 FLEET=5000 WORKERS=1,4 SLOTS=4 POOLS=solo,threads,prefork
+TASKS=10000 REPS=3 RT_TASKS=500 RT_BUDGET=180 FLEET=5000 WORKERS=1,4 SLOTS=4 PREFETCH="" POOLS=solo,threads,prefork
 BATCH=1000 ONLY=taskmesh,celery,jobrunr JOBRUNR_POLL_MS=5000 JVM_PROFILE=server DB_TASKS=1000 INSTALL=1 OUT=""
 SERVICE_XMX=""
 HARNESS_LIMIT=10800   # seconds each harness may run at most
@@ -21,6 +21,8 @@ Usage: bench/run.sh [options]
   --workers LIST       worker counts for throughput (1,4); round trip and database cost use 1
   --slots N            tasks one worker runs at once: agent slots, Celery threads/prefork concurrency,
                        JobRunr worker threads (4)
+  --prefetch N         tasks a Taskmesh agent keeps ready beyond its slots (3 x slots: it then holds 4 x slots,
+                       as a Celery worker with its default prefetch multiplier of 4)
   --fleet N            largest simulated fleet for Taskmesh, from 100, 1000, 5000 (5000; 0 skips it)
   --pools LIST         Celery pools to measure; the best is reported (solo,threads,prefork)
   --batch-size N       tasks per batch submission (1000)
@@ -44,6 +46,7 @@ while (($#)); do
     --rt-budget) RT_BUDGET="$2"; shift 2 ;;
     --workers) WORKERS="$2"; shift 2 ;;
     --slots) SLOTS="$2"; shift 2 ;;
+    --prefetch) PREFETCH="$2"; shift 2 ;;
     --fleet) FLEET="$2"; shift 2 ;;
     --pools) POOLS="$2"; shift 2 ;;
     --batch-size) BATCH="$2"; shift 2 ;;
@@ -195,7 +198,8 @@ if wants taskmesh; then
       -cp "$BENCH/taskmesh-bench/target/classes:$(cat "$BENCH/taskmesh-bench/target/classpath.txt")" \
       dev.taskmesh.bench.taskmesh.TaskmeshBench --repo "$ROOT" --out "$DIR/parts/taskmesh.json" \
       --work-dir "$DIR/work/taskmesh" --tasks "$TASKS" --reps "$REPS" --rt-tasks "$RT_TASKS" \
-      --rt-budget-s "$RT_BUDGET" --workers "$WORKERS" --slots "$SLOTS" --batch-size "$BATCH" --fleet "$FLEET" \
+      --rt-budget-s "$RT_BUDGET" --workers "$WORKERS" --slots "$SLOTS" --prefetch "${PREFETCH:-$((3 * SLOTS))}" \
+      --batch-size "$BATCH" --fleet "$FLEET" \
       --db-tasks "$DB_TASKS" --jvm-profile "$JVM_PROFILE" --commit "$COMMIT" \
       ${SERVICE_XMX:+--service-xmx "$SERVICE_XMX"}
   else

@@ -53,7 +53,8 @@ class WireJsonTests {
         var progress = new TaskProgress(TASK, 1, 40, "Resizing images", null, AT);
         var log = new TaskLog(TASK, 1, List.of(new LogLine(1, AT, LogStream.STDERR, "warning: ünïcode ✓")));
         var completion = new TaskCompletion(TASK, 1, Outcome.FAILED, 3, "exit code 3", true,
-                List.of(new OutputFile("out.txt", 12, "ab12")), AT);
+                List.of(new OutputFile("out.txt", 12, "ab12")), AT, AT,
+                WireJson.mapper().readTree("{\"answer\":42}"));
 
         assertThat(roundTrip(progress, TaskProgress.class)).isEqualTo(progress);
         assertThat(roundTrip(log, TaskLog.class)).isEqualTo(log);

@@ -151,12 +151,40 @@ class BatchAndWaitIT extends IntegrationTestBase {
                 () -> get(ApiPaths.TASKS + "/" + id + "?waitSeconds=60", alice), background);
         await().atMost(Duration.ofSeconds(15)).until(() -> waitedOn() >= 1);
         assertThat(waiting).isNotDone();
-        agent.complete(assignment.taskId(), 1, Outcome.SUCCEEDED, null, false);
+        agent.succeedWithOutput(assignment.taskId(), 1, "{\"answer\": 42, \"items\": [1, 2]}");
 
         Response answer = waiting.get(30, TimeUnit.SECONDS);
         assertThat(answer.status()).isEqualTo(200);
         assertThat(answer.json().get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(answer.json().get("workerId").asString()).isEqualTo(agent.workerId);
+        // the output that came with the completion is in the answer itself: no second request for the result
+        assertThat(answer.json().get("output").toString()).isEqualTo("{\"answer\":42,\"items\":[1,2]}");
+        assertThat(answer.json().get("attempts").get(0).has("output")).isFalse();
+    }
+
+    @Test
+    void submitsAndAnswersWithTheOutcomeInOneRequest() throws Exception {
+        String type = uniqueType();
+        TestAgent agent = TestAgent.connect(port, List.of(type));
+        agents.add(agent);
+        agent.heartbeat(1);
+        String body = "{\"type\": \"" + type + "\"}";
+        assertThat(post(ApiPaths.TASKS + "?waitSeconds=61", alice, body).status())
+                .as("a wait out of range is refused before anything is stored").isEqualTo(400);
+
+        CompletableFuture<Response> call = CompletableFuture.supplyAsync(
+                () -> post(ApiPaths.TASKS + "?waitSeconds=60", alice, body), background);
+        TaskAssignment assignment = agent.nextAssignment();
+        assertThat(call).isNotDone();
+        agent.succeedWithOutput(assignment.taskId(), 1, "{\"sum\": 3}");
+
+        Response answer = call.get(30, TimeUnit.SECONDS);
+        assertThat(answer.status()).isEqualTo(201);
+        assertThat(answer.raw().headers().firstValue("Location")).hasValue(ApiPaths.TASKS + "/" + assignment.taskId());
+        assertThat(answer.json().get("id").asString()).isEqualTo(assignment.taskId().toString());
+        assertThat(answer.json().get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(answer.json().get("output").get("sum").asInt()).isEqualTo(3);
+        assertThat(agent.assignments).as("the refused call stored no task").isEmpty();
     }
 
     @Test

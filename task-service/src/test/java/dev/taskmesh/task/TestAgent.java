@@ -200,7 +200,13 @@ final class TestAgent implements AutoCloseable {
 
     void complete(UUID taskId, int attempt, Outcome outcome, @Nullable String error, boolean retryable) {
         send(AgentDestinations.COMPLETE, new TaskCompletion(taskId, attempt, outcome,
-                outcome == Outcome.SUCCEEDED ? 0 : 1, error, retryable, List.of(), Instant.now()));
+                outcome == Outcome.SUCCEEDED ? 0 : 1, error, retryable, List.of(), Instant.now(), null, null));
+    }
+
+    /** A success with its output JSON inline, as a handler's agent sends it. */
+    void succeedWithOutput(UUID taskId, int attempt, String outputJson) {
+        send(AgentDestinations.COMPLETE, new TaskCompletion(taskId, attempt, Outcome.SUCCEEDED, null, null, false,
+                List.of(), Instant.now(), null, WireJson.mapper().readTree(outputJson)));
     }
 
     /** Submits a child of a task this agent runs; the answer arrives on {@link #submissions}. */

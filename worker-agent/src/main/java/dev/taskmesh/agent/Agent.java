@@ -28,7 +28,10 @@ import dev.taskmesh.contract.agent.TaskCompletion;
 import dev.taskmesh.contract.agent.TaskLog;
 import dev.taskmesh.contract.agent.TaskProgress;
 import dev.taskmesh.contract.agent.TaskStarted;
+import dev.taskmesh.contract.ApiPaths;
+import dev.taskmesh.contract.WireJson;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -50,6 +53,7 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The connected agent: runs the assignments pushed over its {@link AgentConnection}, reports their progress and logs,
@@ -143,6 +147,8 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
     private final OutputUploader uploader;
     private final Clock clock;
     private final Semaphore slots;
+    /** Tasks the agent holds at most: its slots and its prefetch. */
+    private final int capacity;
     private final ScheduledExecutorService scheduler;
     private final Map<RunningAttempt, Active> active = new ConcurrentHashMap<>();
     private final ChildTaskRegistry children;
@@ -151,20 +157,22 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
     private @Nullable AgentConnection connection;
     private volatile boolean stopping;
 
-    Agent(Capabilities capabilities, Path workDir, TaskExecutor executor, OutputUploader uploader, Clock clock) {
-        this(capabilities, workDir, executor, uploader, clock, ChildTaskRegistry.DEFAULT_RESYNC);
-    }
-
-    /** @param childResync how often a handler waiting for its children asks again about those not ended */
-    Agent(Capabilities capabilities, Path workDir, TaskExecutor executor, OutputUploader uploader, Clock clock,
-          Duration childResync) {
+    /**
+     * @param prefetch    how many assigned tasks it keeps ready beyond its slots, waiting for a free slot in the order
+     *                    they came
+     * @param childResync how often a handler waiting for its children asks again about those not ended
+     */
+    Agent(Capabilities capabilities, int prefetch, Path workDir, TaskExecutor executor, OutputUploader uploader,
+          Clock clock, Duration childResync) {
         this.children = new ChildTaskRegistry(this::send, childResync);
         this.capabilities = capabilities;
         this.workDir = workDir.toAbsolutePath().normalize();
         this.executor = executor;
         this.uploader = uploader;
         this.clock = clock;
-        this.slots = new Semaphore(capabilities.slots());
+        // fair: prefetched tasks start in the order they were assigned (the server's priority order)
+        this.slots = new Semaphore(capabilities.slots(), true);
+        this.capacity = capabilities.slots() + prefetch;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("agent-timer")
                 .factory());
     }
@@ -347,7 +355,16 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
     private void complete(RunningAttempt key, Active attempt, AttemptResult result) {
         AttemptRun run = attempt.run;
         List<OutputFile> files = List.of();
+        JsonNode inlineOutput = null;
         try {
+            if (result.output() != null) {
+                byte[] json = WireJson.mapper().writeValueAsBytes(result.output());
+                if (json.length <= TaskCompletion.MAX_INLINE_OUTPUT_BYTES) {
+                    inlineOutput = result.output();
+                } else {
+                    Files.write(run.outputDir().resolve(ApiPaths.RESULT_JSON), json);
+                }
+            }
             List<LocalFile> local = OutputFiles.list(run.layout().outputDir());
             if (result.outcome() != Outcome.SUCCEEDED) {
                 // a success needs no note: the log of a task that printed nothing stays empty and is not uploaded
@@ -362,8 +379,9 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
             log.warn("Task {} attempt {}: {}", key.taskId(), key.attempt(), e.getMessage());
             result = result.withUploadFailure(e.getMessage(), e.retryable());
             files = e.uploaded();
-        } catch (IOException e) {
-            result = result.withUploadFailure("could not upload outputs: cannot list them: " + e.getMessage(), true);
+        } catch (IOException | UncheckedIOException e) {
+            result = result.withUploadFailure("could not upload outputs: " + e.getMessage(), true);
+            inlineOutput = null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
@@ -371,7 +389,8 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
         // the start of an attempt that ended before it was sent travels with the completion, after every upload
         Instant startedAt = attempt.start.fold();
         TaskCompletion completion = new TaskCompletion(key.taskId(), key.attempt(), result.outcome(), result.exitCode(),
-                result.error(), result.retryable(), files, clock.instant(), startedAt);
+                result.error(), result.retryable(), files, clock.instant(), startedAt,
+                result.outcome() == Outcome.SUCCEEDED ? inlineOutput : null);
         synchronized (pending) {
             pending.put(key, completion);
         }
@@ -402,7 +421,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
             running.addAll(pending.keySet());
         }
         running.sort(Comparator.comparing(RunningAttempt::taskId).thenComparingInt(RunningAttempt::attempt));
-        int free = stopping ? 0 : Math.max(0, capabilities.slots() - active.size());
+        int free = stopping ? 0 : Math.max(0, capacity - active.size());
         return new Heartbeat(capabilities, running.stream().distinct().toList(), free, clock.instant());
     }
 

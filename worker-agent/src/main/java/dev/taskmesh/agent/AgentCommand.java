@@ -53,6 +53,12 @@ final class AgentCommand implements Callable<Integer> {
             description = "How many tasks run at once (env TASKMESH_SLOTS, default: the number of CPUs).")
     private @Nullable Integer slots;
 
+    @Option(names = "--prefetch", paramLabel = "N", defaultValue = "${env:TASKMESH_PREFETCH:-0}",
+            description = "How many assigned tasks the agent keeps ready beyond its slots, so that short tasks run back "
+                    + "to back without waiting for the server (like Celery's prefetch); keep 0 for long tasks, which "
+                    + "would hold the prefetched ones back (env TASKMESH_PREFETCH, default ${DEFAULT-VALUE}).")
+    private int prefetch;
+
     @Option(names = "--labels", paramLabel = "LABEL", split = ",", defaultValue = "${env:TASKMESH_LABELS}",
             description = "Comma-separated labels tasks can require, e.g. ssd,region=eu (env TASKMESH_LABELS).")
     private @Nullable List<String> labels;
@@ -74,6 +80,9 @@ final class AgentCommand implements Callable<Integer> {
         if (slotCount < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--slots must be at least 1, got " + slots);
         }
+        if (prefetch < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--prefetch must be 0 or more, got " + prefetch);
+        }
         ServerAddress address;
         try {
             address = ServerAddress.parse(server);
@@ -90,13 +99,14 @@ final class AgentCommand implements Callable<Integer> {
         TaskExecutor executor = TaskExecutor.withDiscoveredHandlers(TaskExecutor.DEFAULT_KILL_GRACE);
         Capabilities capabilities = CapabilitiesProbe.probe(executor.taskTypes(), labelList, slotCount);
         OutputUploader uploader = new OutputUploader(http, address, tokens, Duration.ofSeconds(1));
-        Agent agent = new Agent(capabilities, workDir, executor, uploader, clock);
+        Agent agent = new Agent(capabilities, prefetch, workDir, executor, uploader, clock,
+                ChildTaskRegistry.DEFAULT_RESYNC);
         AgentConnection connection = new AgentConnection(address, id, tokens, agent);
 
         Thread stopper = new Thread(agent::close, "agent-shutdown");
         Runtime.getRuntime().addShutdownHook(stopper);
-        log.info("Worker {} connecting to {} with {} slot(s); work folder {}", id, address.base(), slotCount,
-                workDir.toAbsolutePath().normalize());
+        log.info("Worker {} connecting to {} with {} slot(s) and a prefetch of {}; work folder {}", id, address.base(),
+                slotCount, prefetch, workDir.toAbsolutePath().normalize());
         try {
             agent.run(connection, heartbeatInterval);
             return 0;

@@ -74,9 +74,10 @@ class AgentStompIT {
         TaskExecutor executor = new TaskExecutor(List.of(), Duration.ofSeconds(2));
         Capabilities capabilities = new Capabilities(2, 1024, List.of(), executor.taskTypes(), List.of("test"), 2,
                 "test-host", "dev");
-        agent = new Agent(capabilities, temp.resolve("work"), executor,
+        // 2 slots and a prefetch of 1: the agent takes up to 3 tasks
+        agent = new Agent(capabilities, 1, temp.resolve("work"), executor,
                 new OutputUploader(HttpClient.newHttpClient(), uploads.address(), tokens, Duration.ofMillis(10)),
-                Clock.systemUTC());
+                Clock.systemUTC(), ChildTaskRegistry.DEFAULT_RESYNC);
         AgentConnection connection = new AgentConnection(ServerAddress.parse(server.url()), WORKER, tokens, agent);
         agentThread = Thread.ofVirtual().start(() -> agent.run(connection, Duration.ofMillis(300)));
     }
@@ -98,7 +99,8 @@ class AgentStompIT {
         assertThat(connect.get("worker-id")).containsExactly(WORKER);
         assertThat(FakeTaskServiceServer.received.getFirst().destination()).isEqualTo(AgentDestinations.HEARTBEAT);
         Heartbeat first = receivedOf(Heartbeat.class).getFirst();
-        assertThat(first.freeSlots()).isEqualTo(2);
+        assertThat(first.freeSlots()).as("2 slots + a prefetch of 1").isEqualTo(3);
+        assertThat(first.capabilities().slots()).isEqualTo(2);
         assertThat(first.running()).isEmpty();
         assertThat(first.capabilities().taskTypes()).containsExactly("command");
     }
@@ -152,7 +154,7 @@ class AgentStompIT {
                 assignment(taskId, "echo waiting; sleep 1000", null));
         await().atMost(Duration.ofSeconds(20)).until(() -> receivedOf(Heartbeat.class).getLast().running()
                 .contains(new RunningAttempt(taskId, 1)) && !receivedOf(TaskLog.class).isEmpty());
-        assertThat(receivedOf(Heartbeat.class).getLast().freeSlots()).isEqualTo(1);
+        assertThat(receivedOf(Heartbeat.class).getLast().freeSlots()).as("2 slots + 1 prefetched - 1 held").isEqualTo(2);
 
         server.template().convertAndSendToUser(WORKER, AgentDestinations.CANCELLATIONS,
                 new TaskCancellation(taskId, 1, "cancelled by alice"));

@@ -113,7 +113,7 @@ final class RawAgent implements AutoCloseable {
 
     void complete(UUID taskId, int attempt, Outcome outcome) {
         send(AgentDestinations.COMPLETE, new TaskCompletion(taskId, attempt, outcome,
-                outcome == Outcome.SUCCEEDED ? 0 : 1, null, false, List.of(), Instant.now()));
+                outcome == Outcome.SUCCEEDED ? 0 : 1, null, false, List.of(), Instant.now(), null, null));
     }
 
     TaskAssignment nextAssignment() {

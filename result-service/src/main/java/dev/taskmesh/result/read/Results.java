@@ -33,6 +33,7 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -51,6 +52,7 @@ class Results {
     private final ResultStorage storage;
     private final ResultsProperties properties;
     private final ObjectReader outputReader;
+    private final ObjectWriter outputWriter;
 
     Results(AttemptRepository attempts, StoredFileRepository files, ResultStorage storage,
             ResultsProperties properties, JsonMapper jsonMapper) {
@@ -60,6 +62,7 @@ class Results {
         this.properties = properties;
         this.outputReader = jsonMapper.readerFor(JsonNode.class)
                 .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.outputWriter = jsonMapper.writer();
     }
 
     TaskResult resultOf(TaskSnapshot task) {
@@ -67,9 +70,10 @@ class Results {
         List<ResultFile> listed = stored.stream()
                 .map(f -> new ResultFile(f.name(), f.size(), f.sha256(), urlOf(task, f.name())))
                 .toList();
-        Output output = stored.stream().filter(f -> f.name().equals(ApiPaths.RESULT_JSON)).findFirst()
-                .map(this::readOutput)
-                .orElse(new Output(null, null));
+        Output output = task.output() != null ? new Output(task.output(), null)
+                : stored.stream().filter(f -> f.name().equals(ApiPaths.RESULT_JSON)).findFirst()
+                        .map(this::readOutput)
+                        .orElse(new Output(null, null));
         LogTail log = recordedAttempt(task).filter(Attempt::hasLog)
                 .map(a -> readTail(storage.logOf(a.taskId(), a.number())))
                 .orElse(new LogTail("", false));
@@ -95,7 +99,10 @@ class Results {
         return recordedAttempt(task).filter(Attempt::hasLog).map(a -> storage.logOf(a.taskId(), a.number()));
     }
 
-    /** Streams a zip of the recorded attempt's files and its log ({@value #ARCHIVE_LOG}, when uploaded). */
+    /**
+     * Streams a zip of the recorded attempt's files, its output JSON as {@code result.json} when it came with the
+     * completion, and its log ({@value #ARCHIVE_LOG}, when uploaded).
+     */
     void writeArchive(TaskSnapshot task, OutputStream out) throws IOException {
         List<StoredFile> stored = filesOf(task);
         Optional<Path> log = logOf(task);
@@ -108,6 +115,12 @@ class Results {
                 entry.setLastModifiedTime(FileTime.from(file.storedAt()));
                 zip.putNextEntry(entry);
                 Files.copy(pathOf(file), zip);
+                zip.closeEntry();
+            }
+            if (task.output() != null && !names.contains(ApiPaths.RESULT_JSON)) {
+                // the output JSON that came with the completion is the archive's result.json, as if uploaded
+                zip.putNextEntry(new ZipEntry(ApiPaths.RESULT_JSON));
+                zip.write(outputWriter.writeValueAsBytes(task.output()));
                 zip.closeEntry();
             }
             if (log.isPresent()) {

@@ -13,6 +13,7 @@ import dev.taskmesh.task.TaskServiceApplication;
 import dev.taskmesh.testsupport.TestPostgres;
 import dev.taskmesh.testsupport.TestTokens;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Type;
@@ -258,8 +259,8 @@ class ResultReadIT {
         String longLog = "€".repeat(512 * 1024) + "the end\n";
         http.put(logPath(taskId, 1), worker, "text/plain", BodyPublishers.ofString(longLog));
 
-        TaskResult result = results.resultOf(new TaskSnapshot(taskId, TaskStatus.SUCCEEDED, 1, workerId));
-        TaskResult strangers = results.resultOf(new TaskSnapshot(taskId, TaskStatus.SUCCEEDED, 1, "someone-else"));
+        TaskResult result = results.resultOf(new TaskSnapshot(taskId, TaskStatus.SUCCEEDED, 1, workerId, null));
+        TaskResult strangers = results.resultOf(new TaskSnapshot(taskId, TaskStatus.SUCCEEDED, 1, "someone-else", null));
 
         assertThat(result.output()).isNull();
         assertThat(result.outputError()).startsWith("result.json is not valid JSON");
@@ -270,6 +271,25 @@ class ResultReadIT {
         assertThat(strangers.files()).isEmpty();
         assertThat(strangers.log()).isEmpty();
         assertThat(strangers.output()).isNull();
+    }
+
+    @Test
+    void showsTheOutputThatCameWithTheCompletionAndPutsItInTheArchive() throws IOException {
+        UUID taskId = UUID.randomUUID();
+        String workerId = UUID.randomUUID().toString();
+        uploadFile(taskId, 1, "out.txt", TOKENS.worker(workerId), "text/plain", "hello");
+        JsonNode output = WireJson.mapper().readTree("{\"answer\": 42}");
+        TaskSnapshot task = new TaskSnapshot(taskId, TaskStatus.SUCCEEDED, 1, workerId, output);
+
+        TaskResult result = results.resultOf(task);
+        ByteArrayOutputStream archive = new ByteArrayOutputStream();
+        results.writeArchive(task, archive);
+
+        assertThat(result.output()).isEqualTo(output);
+        assertThat(result.outputError()).isNull();
+        assertThat(result.files()).extracting(TaskResult.ResultFile::name).containsExactly("out.txt");
+        assertThat(unzip(archive.toByteArray())).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "out.txt", "hello", "result.json", "{\"answer\":42}"));
     }
 
     /** Submits a {@code command} task that only {@code targetWorker} may run. */

@@ -9,6 +9,7 @@ import dev.taskmesh.contract.agent.TaskLog;
 import dev.taskmesh.contract.agent.TaskProgress;
 import dev.taskmesh.contract.agent.TaskStarted;
 import dev.taskmesh.task.lifecycle.CancellationRequested;
+import dev.taskmesh.task.lifecycle.LiveSubscriptions;
 import dev.taskmesh.task.lifecycle.TaskLifecycle;
 import dev.taskmesh.task.lifecycle.TaskRow;
 import dev.taskmesh.task.lifecycle.Verdict;
@@ -53,15 +54,17 @@ class AgentMessages {
     private final Dispatcher dispatcher;
     private final SimpMessageSendingOperations messaging;
     private final CompletionCommitter completions;
+    private final LiveSubscriptions live;
 
     AgentMessages(TaskLifecycle lifecycle, ConnectedAgents agents, HeartbeatRelay heartbeats, Dispatcher dispatcher,
-                  SimpMessageSendingOperations messaging, CompletionCommitter completions) {
+                  SimpMessageSendingOperations messaging, CompletionCommitter completions, LiveSubscriptions live) {
         this.lifecycle = lifecycle;
         this.agents = agents;
         this.heartbeats = heartbeats;
         this.dispatcher = dispatcher;
         this.messaging = messaging;
         this.completions = completions;
+        this.live = live;
     }
 
     /**
@@ -112,8 +115,9 @@ class AgentMessages {
     void log(@Payload TaskLog taskLog, Principal principal) {
         require(taskLog.taskId() != null, "taskId is required");
         Verdict verdict = lifecycle.checkCurrent(principal.getName(), taskLog.taskId(), taskLog.attempt());
-        if (refuseIfStale(principal, taskLog.taskId(), taskLog.attempt(), verdict)) {
-            messaging.convertAndSend("/topic/tasks/" + taskLog.taskId() + "/log", taskLog);
+        String topic = "/topic/tasks/" + taskLog.taskId() + "/log";
+        if (refuseIfStale(principal, taskLog.taskId(), taskLog.attempt(), verdict) && live.watched(topic)) {
+            messaging.convertAndSend(topic, taskLog);
         }
     }
 

@@ -140,6 +140,8 @@ class ConnectedAgents implements WorkerDirectory {
         private int freeSlots;
         private int reportedFreeSlots;
         private int running;
+        /** Tasks the agent takes at most: its slots, or more when it prefetches (its free slots plus what it holds). */
+        private int capacity;
         /** Pushed to the agent, not yet in one of its heartbeats, with when they were pushed. */
         private final Map<RunningAttempt, Instant> inFlight = new HashMap<>();
 
@@ -158,6 +160,7 @@ class ConnectedAgents implements WorkerDirectory {
             freeSlots = Math.max(0, heartbeat.freeSlots() - inFlight.size());
             reportedFreeSlots = heartbeat.freeSlots();
             this.running = running.size();
+            capacity = Math.max(capabilities.slots(), heartbeat.freeSlots() + running.size());
             return freeSlots;
         }
 
@@ -186,7 +189,7 @@ class ConnectedAgents implements WorkerDirectory {
 
         synchronized void released(RunningAttempt attempt) {
             inFlight.remove(attempt);
-            freeSlots = Math.min(freeSlots + 1, Math.max(0, capabilities.slots() - inFlight.size()));
+            freeSlots = Math.min(freeSlots + 1, Math.max(0, capacity - inFlight.size()));
         }
     }
 }

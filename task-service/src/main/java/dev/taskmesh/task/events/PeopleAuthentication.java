@@ -4,6 +4,7 @@ import dev.taskmesh.contract.agent.AgentDestinations;
 import dev.taskmesh.contract.auth.Claims;
 import dev.taskmesh.support.ServiceSupportConfiguration;
 import dev.taskmesh.task.dispatch.StompAudience;
+import dev.taskmesh.task.lifecycle.LiveSubscriptions;
 import dev.taskmesh.task.lifecycle.TaskQueries;
 import java.security.Principal;
 import java.time.Instant;
@@ -63,13 +64,15 @@ class PeopleAuthentication implements ChannelInterceptor {
 
     private final JwtDecoder jwtDecoder;
     private final TaskQueries tasks;
+    private final LiveSubscriptions live;
     /** Lazily: the messaging template is built from the configuration this interceptor is part of. */
     private final ObjectProvider<SimpMessageSendingOperations> messaging;
 
-    PeopleAuthentication(JwtDecoder jwtDecoder, TaskQueries tasks,
+    PeopleAuthentication(JwtDecoder jwtDecoder, TaskQueries tasks, LiveSubscriptions live,
                          ObjectProvider<SimpMessageSendingOperations> messaging) {
         this.jwtDecoder = jwtDecoder;
         this.tasks = tasks;
+        this.live = live;
         this.messaging = messaging;
     }
 
@@ -86,8 +89,20 @@ class PeopleAuthentication implements ChannelInterceptor {
             }
             case SEND -> throw refused("People may not send to " + accessor.getDestination()
                     + "; this endpoint only delivers events");
-            case SUBSCRIBE -> subscribe(accessor, message);
-            default -> message; // UNSUBSCRIBE, DISCONNECT, ACK and the like concern only the session itself
+            case SUBSCRIBE -> {
+                Message<?> allowed = subscribe(accessor, message);
+                if (allowed != null) {
+                    counted(accessor);
+                }
+                yield allowed;
+            }
+            case UNSUBSCRIBE -> {
+                if (accessor.getSessionId() != null && accessor.getSubscriptionId() != null) {
+                    live.unsubscribed(accessor.getSessionId(), accessor.getSubscriptionId());
+                }
+                yield message;
+            }
+            default -> message; // DISCONNECT, ACK and the like concern only the session itself
         };
     }
 
@@ -151,6 +166,16 @@ class PeopleAuthentication implements ChannelInterceptor {
             return refuse(accessor, user, EventError.FORBIDDEN, "Task " + taskId.get() + " belongs to another user");
         }
         return message;
+    }
+
+    /** Broker destinations (not the snapshots under /app) count as watched from now on. */
+    private void counted(StompHeaderAccessor accessor) {
+        String destination = accessor.getDestination();
+        Principal user = accessor.getUser();
+        if (destination != null && !destination.startsWith("/app/") && user != null && accessor.getSessionId() != null
+                && accessor.getSubscriptionId() != null) {
+            live.subscribed(accessor.getSessionId(), accessor.getSubscriptionId(), destination, user.getName());
+        }
     }
 
     /** The task of {@code /topic/tasks/{id}}, {@code /topic/tasks/{id}/log} or {@code /app/tasks/{id}}. */

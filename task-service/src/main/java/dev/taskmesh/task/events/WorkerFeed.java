@@ -2,6 +2,7 @@ package dev.taskmesh.task.events;
 
 import dev.taskmesh.task.dispatch.AgentChanged;
 import dev.taskmesh.task.dispatch.WorkerSummary;
+import dev.taskmesh.task.lifecycle.LiveSubscriptions;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,12 +20,14 @@ class WorkerFeed {
 
     private final SimpMessageSendingOperations messaging;
     private final EventsProperties properties;
+    private final LiveSubscriptions live;
     /** When each online worker's last summary was published. */
     private final Map<String, Instant> lastPublished = new ConcurrentHashMap<>();
 
-    WorkerFeed(SimpMessageSendingOperations messaging, EventsProperties properties) {
+    WorkerFeed(SimpMessageSendingOperations messaging, EventsProperties properties, LiveSubscriptions live) {
         this.messaging = messaging;
         this.properties = properties;
+        this.live = live;
     }
 
     @EventListener
@@ -51,6 +54,8 @@ class WorkerFeed {
     }
 
     private void publish(WorkerSummary summary) {
-        messaging.convertAndSend(EventDestinations.WORKERS, summary);
+        if (live.watched(EventDestinations.WORKERS)) {
+            messaging.convertAndSend(EventDestinations.WORKERS, summary);
+        }
     }
 }

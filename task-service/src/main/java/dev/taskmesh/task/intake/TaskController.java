@@ -22,6 +22,7 @@ import java.time.format.DateTimeParseException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.ResponseEntity;
@@ -45,7 +46,7 @@ class TaskController {
     static final String REPLAYED_HEADER = "Idempotent-Replayed";
     private static final int MAX_PAGE_SIZE = 200;
     private static final int MAX_SEARCH_LENGTH = 64;
-    /** The longest {@code waitSeconds} of {@code GET /api/v1/tasks/{id}}. */
+    /** The longest {@code waitSeconds} of {@code GET /api/v1/tasks/{id}} and {@code POST /api/v1/tasks}. */
     static final int MAX_WAIT_SECONDS = 60;
 
     private final TaskLifecycle lifecycle;
@@ -84,6 +85,32 @@ class TaskController {
         return ResponseEntity.created(location).body(view);
     }
 
+    /**
+     * Submits a task and answers once it has its outcome, or after {@code waitSeconds} (0 to
+     * {@value #MAX_WAIT_SECONDS}) with its state then: a call and its result in one request. The status is that of
+     * the submission (201, or 200 for a repeated idempotency key); the body is the task JSON at the end of the wait.
+     */
+    @PostMapping(params = "waitSeconds")
+    ResponseEntity<TaskView> submitAndWait(@Valid @RequestBody SubmitTaskRequest request,
+                                           @RequestParam int waitSeconds, Caller caller) throws InterruptedException {
+        requireWait(waitSeconds);
+        ResponseEntity<TaskView> submitted = submit(request, caller);
+        TaskView view = Objects.requireNonNull(submitted.getBody());
+        if (view.status().isFinal() || waitSeconds == 0) {
+            return submitted;
+        }
+        waiters.awaitFinal(view.id(), Duration.ofSeconds(waitSeconds),
+                () -> queries.status(view.id()).map(TaskStatus::isFinal).orElse(true));
+        TaskView now = queries.find(view.id()).orElseThrow(() -> ApiException.notFound("No task " + view.id()));
+        return ResponseEntity.status(submitted.getStatusCode()).headers(submitted.getHeaders()).body(now);
+    }
+
+    private static void requireWait(int waitSeconds) {
+        if (waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
+            throw ApiException.badRequest("waitSeconds must be between 0 and " + MAX_WAIT_SECONDS);
+        }
+    }
+
     @GetMapping("/{id}")
     TaskView get(@PathVariable UUID id, Caller caller) {
         TaskView task = queries.find(id).orElseThrow(() -> ApiException.notFound("No task " + id));
@@ -110,9 +137,7 @@ class TaskController {
     @GetMapping(path = "/{id}", params = "waitSeconds")
     TaskView getWhenFinal(@PathVariable UUID id, @RequestParam int waitSeconds, Caller caller)
             throws InterruptedException {
-        if (waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
-            throw ApiException.badRequest("waitSeconds must be between 0 and " + MAX_WAIT_SECONDS);
-        }
+        requireWait(waitSeconds);
         // the row alone for the checks: the whole task JSON is read once, at the end
         TaskRow row = queries.row(id).orElseThrow(() -> ApiException.notFound("No task " + id));
         requireReadable(caller, id, row.owner(), row.workerId());

@@ -24,6 +24,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Every change of a task's state, each in one transaction. Changes that come from agents are fenced: the sender
@@ -279,16 +280,16 @@ public class TaskLifecycle {
         Instant startedAt = reportedStart(task, completion, now);
         return switch (completion.outcome()) {
             case SUCCEEDED -> new TaskStore.Finish(task, TaskStatus.SUCCEEDED, AttemptStatus.SUCCEEDED, null,
-                    startedAt);
+                    startedAt, completion.output());
             case FAILED -> {
                 if (completion.retryable() && task.attempt() < task.maxAttempts()) {
                     yield null;
                 }
                 yield new TaskStore.Finish(task, TaskStatus.FAILED, AttemptStatus.FAILED, failure(completion),
-                        startedAt);
+                        startedAt, null);
             }
             case CANCELLED -> new TaskStore.Finish(task, TaskStatus.CANCELLED, AttemptStatus.CANCELLED,
-                    agentCancelled(completion), startedAt);
+                    agentCancelled(completion), startedAt, null);
         };
     }
 
@@ -308,15 +309,16 @@ public class TaskLifecycle {
         Instant startedAt = reportedStart(task, completion, now);
         recordRunTime(task, startedAt, completion, now, runTimes);
         return switch (completion.outcome()) {
-            case SUCCEEDED -> finish(task, TaskStatus.SUCCEEDED, AttemptStatus.SUCCEEDED, null, startedAt, now);
+            case SUCCEEDED -> finish(task, TaskStatus.SUCCEEDED, AttemptStatus.SUCCEEDED, null, startedAt,
+                    completion.output(), now);
             case FAILED -> {
                 String error = failure(completion);
                 boolean retry = completion.retryable() && task.attempt() < task.maxAttempts();
                 yield finish(task, retry ? TaskStatus.QUEUED : TaskStatus.FAILED, AttemptStatus.FAILED, error,
-                        startedAt, now);
+                        startedAt, null, now);
             }
             case CANCELLED -> finish(task, TaskStatus.CANCELLED, AttemptStatus.CANCELLED, agentCancelled(completion),
-                    startedAt, now);
+                    startedAt, null, now);
         };
     }
 
@@ -400,7 +402,7 @@ public class TaskLifecycle {
     }
 
     private Verdict finish(TaskRow task, TaskStatus next, AttemptStatus attemptStatus, @Nullable String error,
-                           @Nullable Instant startedAt, Instant now) {
+                           @Nullable Instant startedAt, @Nullable JsonNode output, Instant now) {
         if (!task.status().canMoveTo(next)) {
             return Verdict.refuse("task " + task.id() + " cannot move from " + task.status() + " to " + next);
         }
@@ -410,7 +412,7 @@ public class TaskLifecycle {
             after.ifPresent(changed -> store.finishAttemptRow(task.id(), task.attempt(), attemptStatus, error, now,
                     AttemptStatus.RUNNING, startedAt));
         } else {
-            after = store.finishAll(List.of(new TaskStore.Finish(task, next, attemptStatus, error, startedAt)), now)
+            after = store.finishAll(List.of(new TaskStore.Finish(task, next, attemptStatus, error, startedAt, output)), now)
                     .stream().findFirst();
         }
         if (after.isEmpty()) {

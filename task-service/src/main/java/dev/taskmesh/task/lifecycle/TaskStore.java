@@ -221,7 +221,7 @@ class TaskStore {
      *                  start was recorded
      */
     record Finish(TaskRow task, TaskStatus status, AttemptStatus attemptStatus, @Nullable String error,
-                  @Nullable Instant startedAt) {
+                  @Nullable Instant startedAt, @Nullable JsonNode output) {
     }
 
     /**
@@ -256,15 +256,18 @@ class TaskStore {
         if (!attempts.isEmpty()) {
             jdbc.update("""
                     UPDATE task_attempts a SET status = f.status, error = f.error, finished_at = ?,
-                                               started_at = coalesce(a.started_at, f.started_at)
-                    FROM unnest(?::uuid[], ?::integer[], ?::text[], ?::text[], ?::timestamptz[])
-                         AS f(task_id, attempt, status, error, started_at)
+                                               started_at = coalesce(a.started_at, f.started_at),
+                                               output = f.output::json
+                    FROM unnest(?::uuid[], ?::integer[], ?::text[], ?::text[], ?::timestamptz[], ?::text[])
+                         AS f(task_id, attempt, status, error, started_at, output)
                     WHERE a.task_id = f.task_id AND a.attempt = f.attempt AND a.status = 'RUNNING'""", ts(now),
                     attempts.stream().map(f -> f.task().id()).toArray(UUID[]::new),
                     attempts.stream().map(f -> f.task().attempt()).toArray(Integer[]::new),
                     attempts.stream().map(f -> f.attemptStatus().name()).toArray(String[]::new),
                     attempts.stream().map(Finish::error).toArray(String[]::new),
-                    attempts.stream().map(f -> text(f.startedAt())).toArray(String[]::new));
+                    attempts.stream().map(f -> text(f.startedAt())).toArray(String[]::new),
+                    attempts.stream().map(f -> f.output() == null ? null : json.writeValueAsString(f.output()))
+                            .toArray(String[]::new));
         }
         return changed;
     }
@@ -482,9 +485,11 @@ class TaskStore {
     }
 
     private AttemptRow mapAttempt(ResultSet rs, int rowNum) throws SQLException {
+        String output = rs.getString("output");
         return new AttemptRow(rs.getObject("task_id", UUID.class), rs.getInt("attempt"), rs.getString("worker_id"),
                 AttemptStatus.valueOf(rs.getString("status")), requiredInstant(rs, "assigned_at"),
-                instant(rs, "started_at"), instant(rs, "finished_at"), rs.getString("error"));
+                instant(rs, "started_at"), instant(rs, "finished_at"), rs.getString("error"),
+                output == null ? null : json.readTree(output));
     }
 
     private static @Nullable String text(@Nullable Instant instant) {

@@ -13,7 +13,8 @@ import org.springframework.transaction.event.TransactionalEventListener;
 
 /**
  * After each committed change: tells live clients on {@code /topic/tasks/{id}}, and of a status change also the
- * owner on {@code /user/queue/tasks} and admins on {@code /topic/tasks}; counts it in the metrics. Metric names
+ * owner on {@code /user/queue/tasks} and admins on {@code /topic/tasks}, each only while someone is subscribed;
+ * counts it in the metrics. Metric names
  * and destinations are public API (docs/events.md).
  */
 @Component
@@ -29,6 +30,7 @@ class TaskUpdates {
     static final String ALL_TASKS_TOPIC = "/topic/tasks";
 
     private final SimpMessageSendingOperations messaging;
+    private final LiveSubscriptions live;
     private final Counter submitted;
     private final Counter succeeded;
     private final Counter failed;
@@ -36,8 +38,9 @@ class TaskUpdates {
     private final Timer dispatchLatency;
     private final Timer runTime;
 
-    TaskUpdates(SimpMessageSendingOperations messaging, MeterRegistry meters) {
+    TaskUpdates(SimpMessageSendingOperations messaging, LiveSubscriptions live, MeterRegistry meters) {
         this.messaging = messaging;
+        this.live = live;
         this.submitted = Counter.builder("taskmesh.tasks.submitted").description("Tasks accepted")
                 .register(meters);
         this.succeeded = Counter.builder("taskmesh.tasks.succeeded").description("Tasks that succeeded")
@@ -55,12 +58,22 @@ class TaskUpdates {
     @TransactionalEventListener
     void onChange(TaskChanged change) {
         TaskRow task = change.task();
-        messaging.convertAndSend(topic(task.id()),
-                new TaskUpdate(task.id(), task.status(), task.attempt(), task.progress()));
+        if (live.watched(topic(task.id()))) {
+            messaging.convertAndSend(topic(task.id()),
+                    new TaskUpdate(task.id(), task.status(), task.attempt(), task.progress()));
+        }
         if (change.statusChanged()) {
-            TaskStatusEvent event = TaskStatusEvent.from(change);
-            messaging.convertAndSendToUser(task.owner(), OWNER_QUEUE, event);
-            messaging.convertAndSend(ALL_TASKS_TOPIC, event);
+            boolean owner = live.watchedBy(task.owner(), OWNER_QUEUE);
+            boolean admins = live.watched(ALL_TASKS_TOPIC);
+            if (owner || admins) {
+                TaskStatusEvent event = TaskStatusEvent.from(change);
+                if (owner) {
+                    messaging.convertAndSendToUser(task.owner(), OWNER_QUEUE, event);
+                }
+                if (admins) {
+                    messaging.convertAndSend(ALL_TASKS_TOPIC, event);
+                }
+            }
             count(change);
         }
     }

@@ -20,6 +20,8 @@ import tools.jackson.databind.JsonNode;
  * @param children   the first {@value #CHILDREN_SHOWN} children, oldest first; only in the JSON of one task (absent
  *                   in lists and batches)
  * @param childCount how many children the task has, beside {@code children}
+ * @param output     the output JSON of the recorded attempt when its agent sent it with the completion (a handler's
+ *                   output of up to 16 KiB); null otherwise: {@code GET /api/v1/tasks/{id}/result} always has it
  */
 public record TaskView(UUID id, String type, TaskStatus status, String owner, String ownerName, JsonNode input,
                        Requirements requirements, int priority, @Nullable Integer timeoutSeconds, int maxAttempts,
@@ -30,7 +32,8 @@ public record TaskView(UUID id, String type, TaskStatus status, String owner, St
                        @Nullable String waitingReason, @Nullable Integer queueTimeoutSeconds, @Nullable Retry retry,
                        @Nullable UUID parentId,
                        @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable List<Child> children,
-                       @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Long childCount) {
+                       @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Long childCount,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable JsonNode output) {
 
     /** How many children the JSON of one task lists; {@code GET /api/v1/tasks/{id}/children} pages through all. */
     public static final int CHILDREN_SHOWN = 100;
@@ -50,7 +53,7 @@ public record TaskView(UUID id, String type, TaskStatus status, String owner, St
         return new TaskView(id, type, status, owner, ownerName, input, requirements, priority, timeoutSeconds,
                 maxAttempts, idempotencyKey, targetWorkers, attempt, workerId, progress, error, createdAt, assignedAt,
                 startedAt, finishedAt, attempts, runAfter, waitingReason, queueTimeoutSeconds, retry, parentId, firstChildren,
-                count);
+                count, output);
     }
 
     /** One attempt, oldest first. */
@@ -81,6 +84,16 @@ public record TaskView(UUID id, String type, TaskStatus status, String owner, St
                 t.priority(), t.timeoutSeconds(), t.maxAttempts(), t.idempotencyKey(), t.targetWorkers(),
                 t.attempt(), t.workerId(), t.progress(), t.error(), t.createdAt(), t.assignedAt(), t.startedAt(),
                 t.finishedAt(), attempts.stream().map(Attempt::from).toList(), runAfter,
-                queued ? t.waitingReason() : null, t.queueTimeoutSeconds(), retry, t.parentId(), null, null);
+                queued ? t.waitingReason() : null, t.queueTimeoutSeconds(), retry, t.parentId(), null, null,
+                recordedOutput(t, attempts));
+    }
+
+    /** The output of the task's current attempt once that attempt has ended. */
+    private static @Nullable JsonNode recordedOutput(TaskRow t, List<AttemptRow> attempts) {
+        if (!t.status().isFinal()) {
+            return null;
+        }
+        return attempts.stream().filter(a -> a.attempt() == t.attempt()).findFirst().map(AttemptRow::output)
+                .orElse(null);
     }
 }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -36,6 +37,7 @@ public final class AttemptRun implements AutoCloseable {
     private long seq;
     private @Nullable BufferedWriter logWriter;
     private boolean logBroken;
+    private boolean logClosed;
 
     /** An attempt without a platform to submit children to ({@code run-local}). */
     public AttemptRun(TaskAssignment assignment, AttemptLayout layout, AttemptListener listener) {
@@ -74,15 +76,27 @@ public final class AttemptRun implements AutoCloseable {
         return children;
     }
 
-    /** Creates the folders, writes {@code input.json} and opens {@code log.txt}. */
+    /**
+     * Creates the folders, writes {@code input.json} and opens {@code log.txt}: what a process needs before it starts.
+     * A handler gets none of it up front; its output folder and log file appear when it first uses them, so that a
+     * short handler task costs no file system work at all.
+     */
     void prepare() throws IOException {
         Files.createDirectories(layout.workDir());
         Files.createDirectories(layout.outputDir());
         Files.createDirectories(layout.inputFile().getParent());
-        Files.createDirectories(layout.logFile().getParent());
         Files.writeString(layout.inputFile(), WireJson.mapper().writeValueAsString(assignment.input()));
         synchronized (this) {
-            logWriter = Files.newBufferedWriter(layout.logFile(), StandardCharsets.UTF_8);
+            openLog();
+        }
+    }
+
+    /** The output folder, created on first use. */
+    public Path outputDir() {
+        try {
+            return Files.createDirectories(layout.outputDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the output folder " + layout.outputDir(), e);
         }
     }
 
@@ -139,6 +153,7 @@ public final class AttemptRun implements AutoCloseable {
     /** Flushes and closes {@code log.txt}; later lines still reach the listener. */
     @Override
     public synchronized void close() {
+        logClosed = true;
         if (logWriter != null) {
             try {
                 logWriter.close();
@@ -149,11 +164,19 @@ public final class AttemptRun implements AutoCloseable {
         }
     }
 
+    private void openLog() throws IOException {
+        Files.createDirectories(layout.logFile().getParent());
+        logWriter = Files.newBufferedWriter(layout.logFile(), StandardCharsets.UTF_8);
+    }
+
     private void writeToFile(String text) {
-        if (logWriter == null || logBroken) {
+        if (logClosed || logBroken) {
             return;
         }
         try {
+            if (logWriter == null) {
+                openLog();
+            }
             logWriter.write(text);
             logWriter.newLine();
         } catch (IOException e) {

@@ -56,6 +56,11 @@ final class CommandProcessor implements TaskProcessor {
 
     @Override
     public AttemptResult run(AttemptRun run) {
+        try {
+            run.prepare();
+        } catch (IOException | RuntimeException e) {
+            return AttemptResult.failed("cannot prepare the work folder " + run.layout().workDir() + ": " + e, true, null);
+        }
         CommandInput input;
         try {
             input = CommandInput.from(run.assignment().input());

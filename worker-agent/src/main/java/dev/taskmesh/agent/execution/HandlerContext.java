@@ -47,7 +47,7 @@ final class HandlerContext implements TaskContext {
 
     @Override
     public Path outputDir() {
-        return run.layout().outputDir();
+        return run.outputDir();
     }
 
     @Override

@@ -2,11 +2,7 @@ package dev.taskmesh.agent.execution;
 
 import dev.taskmesh.agent.handler.TaskHandler;
 import dev.taskmesh.agent.handler.TaskOutcome;
-import dev.taskmesh.contract.WireJson;
 import dev.taskmesh.contract.agent.Outcome;
-import dev.taskmesh.contract.ApiPaths;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -85,17 +81,8 @@ final class HandlerProcessor implements TaskProcessor {
         if (outcome == null) {
             return AttemptResult.failed("handler " + handler.type() + " returned no outcome", true, null);
         }
-        if (outcome.outcome() == Outcome.SUCCEEDED && outcome.output() != null) {
-            try {
-                Files.writeString(run.layout().outputDir().resolve(ApiPaths.RESULT_JSON),
-                        WireJson.mapper().writeValueAsString(outcome.output()));
-            } catch (IOException e) {
-                return AttemptResult.failed("could not write " + ApiPaths.RESULT_JSON + ": " + e.getMessage(), true,
-                        null);
-            }
-        }
         return switch (outcome.outcome()) {
-            case SUCCEEDED -> AttemptResult.succeeded(null);
+            case SUCCEEDED -> AttemptResult.succeededWith(outcome.output());
             case FAILED -> AttemptResult.failed(String.valueOf(outcome.error()), outcome.retryable(), null);
             case CANCELLED -> AttemptResult.cancelled(run.cancelReason().orElse("stopped by the handler"));
         };

@@ -1,7 +1,6 @@
 package dev.taskmesh.agent.execution;
 
 import dev.taskmesh.agent.handler.TaskHandler;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -65,15 +64,10 @@ public final class TaskExecutor {
     }
 
     /**
-     * Runs the attempt to its end: prepares its folders, then runs it with the processor of its type. Never throws for
-     * a task's failure; the result says how it ended.
+     * Runs the attempt to its end with the processor of its type. Never throws for a task's failure; the result says
+     * how it ended.
      */
     public AttemptResult execute(AttemptRun run) {
-        try {
-            run.prepare();
-        } catch (IOException | RuntimeException e) {
-            return AttemptResult.failed("cannot prepare the work folder " + run.layout().workDir() + ": " + e, true, null);
-        }
         String type = run.assignment().type();
         TaskProcessor processor = processors.get(type);
         if (processor == null) {

@@ -10,7 +10,8 @@ import tools.jackson.databind.JsonNode;
  * {@link #failed(String, boolean)} or {@link #cancelled()}.
  *
  * @param outcome   how it ended
- * @param output    for SUCCEEDED: the output JSON, written as {@code result.json} in the output folder; null for none
+ * @param output    for SUCCEEDED: the output JSON, null for none. Up to 16 KiB it travels with the completion;
+ *                  a larger one is uploaded as the file {@code result.json}
  * @param error     for FAILED: what a person needs to know to act
  * @param retryable for FAILED: whether running the task again may help
  */

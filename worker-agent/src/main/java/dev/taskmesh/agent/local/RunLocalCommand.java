@@ -128,6 +128,11 @@ public final class RunLocalCommand implements Callable<Integer> {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         display.finish();
         deleteQuietly(scratch);
+        if (result.output() != null) {
+            // a handler's output JSON stays in memory on an agent; here it is the output folder's result.json
+            Files.createDirectories(outputDir);
+            Files.writeString(outputDir.resolve(ApiPaths.RESULT_JSON), WireJson.mapper().writeValueAsString(result.output()));
+        }
 
         report(out, err, result, took, outputDir);
         return switch (result.outcome()) {

@@ -54,7 +54,7 @@ class CommandProcessorIT {
 
         AttemptResult result = execute(run);
 
-        assertThat(result).isEqualTo(new AttemptResult(Outcome.SUCCEEDED, 0, null, false));
+        assertThat(result).isEqualTo(new AttemptResult(Outcome.SUCCEEDED, 0, null, false, null));
         assertThat(listener.progress).containsExactly(new Progress(10, "Preparing"), new Progress(60, null),
                 new Progress(100, "Done"));
         assertThat(listener.texts(LogStream.STDOUT)).contains("::progress 10 Preparing",
@@ -130,7 +130,7 @@ class CommandProcessorIT {
 
         AttemptResult result = execute(run);
 
-        assertThat(result).isEqualTo(new AttemptResult(Outcome.FAILED, null, "timed out after 1 s", true));
+        assertThat(result).isEqualTo(new AttemptResult(Outcome.FAILED, null, "timed out after 1 s", true, null));
         List<Long> pids = pids(run);
         assertThat(pids).hasSize(4);
         assertThat(pids).noneMatch(CommandProcessorIT::running);
@@ -154,7 +154,7 @@ class CommandProcessorIT {
 
             run.cancel("user asked");
 
-            assertThat(result.get()).isEqualTo(new AttemptResult(Outcome.CANCELLED, null, "cancelled: user asked", false));
+            assertThat(result.get()).isEqualTo(new AttemptResult(Outcome.CANCELLED, null, "cancelled: user asked", false, null));
         }
         assertThat(pids(run)).hasSize(1).noneMatch(CommandProcessorIT::running);
         assertThat(listener.progress).containsExactly(new Progress(30, "Working"));

@@ -75,6 +75,11 @@ final class Api {
         return send(post(ApiPaths.TASKS, task), adminToken());
     }
 
+    /** Submits and waits for the outcome in the same request, up to {@code waitSeconds}. */
+    Answer submitAndWait(Object task, int waitSeconds) {
+        return send(post(ApiPaths.TASKS + "?waitSeconds=" + waitSeconds, task), adminToken());
+    }
+
     Answer submitBatch(Object batch) {
         return send(post(ApiPaths.TASKS + ":batch", batch), adminToken());
     }

@@ -13,7 +13,8 @@ final class RealAgents implements AutoCloseable {
 
     private final List<Process> processes = new ArrayList<>();
 
-    RealAgents(Api api, Path agentJar, List<String> jvmOptions, int count, int slots, Path work, int round) {
+    RealAgents(Api api, Path agentJar, List<String> jvmOptions, int count, int slots, int prefetch, Path work,
+               int round) {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String[] worker = api.createWorker("bench-agent-" + round + "-" + i, "bench");
@@ -28,7 +29,8 @@ final class RealAgents implements AutoCloseable {
                             "TASKMESH_WORKER_ID", worker[0],
                             "TASKMESH_WORKER_TOKEN", worker[1],
                             "TASKMESH_WORK_DIR", dir.toString(),
-                            "TASKMESH_SLOTS", String.valueOf(slots)),
+                            "TASKMESH_SLOTS", String.valueOf(slots),
+                            "TASKMESH_PREFETCH", String.valueOf(prefetch)),
                     work.resolve("logs/agent-" + round + "-" + i + ".log"), dir));
         }
         Waits.until(count + " agents ONLINE", Duration.ofSeconds(120), Duration.ofMillis(250), () -> {

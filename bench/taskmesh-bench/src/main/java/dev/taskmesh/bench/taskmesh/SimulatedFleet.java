@@ -220,7 +220,7 @@ final class SimulatedFleet implements AutoCloseable {
             Instant now = Instant.now();
             send(AgentDestinations.STARTED, new TaskStarted(assignment.taskId(), assignment.attempt(), now));
             send(AgentDestinations.COMPLETE, new TaskCompletion(assignment.taskId(), assignment.attempt(),
-                    Outcome.SUCCEEDED, null, null, false, List.of(), Instant.now()));
+                    Outcome.SUCCEEDED, null, null, false, List.of(), Instant.now(), null, null));
         }
 
         /** One writer at a time per WebSocket: heartbeats and answers come from different threads. */

@@ -48,6 +48,7 @@ public final class TaskmeshBench {
     private final int tasks;
     private final int reps;
     private final int slots;
+    private final int prefetch;
     private final int batchSize;
     private final String profile;
     private Api api;
@@ -59,6 +60,7 @@ public final class TaskmeshBench {
         this.tasks = options.intValue("tasks", 10_000);
         this.reps = options.intValue("reps", 3);
         this.slots = options.intValue("slots", 4);
+        this.prefetch = options.intValue("prefetch", 3 * slots);
         this.batchSize = options.intValue("batch-size", 1000);
         this.profile = options.get("jvm-profile", "server");
     }
@@ -105,8 +107,8 @@ public final class TaskmeshBench {
             String batchSupport = null;
             int round = 0;
             for (int workers : options.intList("workers", "1,4")) {
-                try (var agents = new RealAgents(api, agentJar, jvm.get(Component.WORKER_AGENT), workers, slots, work,
-                        ++round)) {
+                try (var agents = new RealAgents(api, agentJar, jvm.get(Component.WORKER_AGENT), workers, slots,
+                        prefetch, work, ++round)) {
                     warmUp();
                     for (String submit : List.of("single", "batch")) {
                         if (submit.equals("batch") && batchSupport == null) {
@@ -129,7 +131,8 @@ public final class TaskmeshBench {
                     }
                     if (workers == 1) {
                         boolean wait = probeWait();
-                        String mode = wait ? "GET /api/v1/tasks/{id}?waitSeconds=10" : "poll GET /api/v1/tasks/{id} every 1 ms";
+                        String mode = wait ? "POST /api/v1/tasks?waitSeconds=10 (submit and wait in one request)"
+                                : "poll GET /api/v1/tasks/{id} every 1 ms";
                         List<Map<String, Object>> runs = new ArrayList<>();
                         for (int rep = 1; rep <= reps; rep++) {
                             Map<String, Object> run = roundTrip(options.intValue("rt-tasks", 500), wait,
@@ -180,7 +183,8 @@ public final class TaskmeshBench {
         Map<String, Object> options = new LinkedHashMap<>();
         jvm.forEach((component, list) -> options.put(component.module(), String.join(" ", list)));
         c.put("jvm_options", options);
-        c.put("workers", "W worker-agent processes with TASKMESH_SLOTS=" + slots);
+        c.put("workers", "W worker-agent processes with TASKMESH_SLOTS=" + slots + " TASKMESH_PREFETCH=" + prefetch
+                + " (holding up to " + (slots + prefetch) + " tasks, as Celery's default prefetch multiplier of 4)");
         c.put("task", "{\"type\":\"noop\",\"input\":{}} (built-in handler)");
         c.put("client", "one java.net.http client, one request at a time, admin token");
         c.put("batch", "POST /api/v1/tasks:batch {\"tasks\":[...]} of up to " + batchSize);
@@ -294,14 +298,19 @@ public final class TaskmeshBench {
         long deadline = System.nanoTime() + budget.toNanos();
         for (int i = 0; i < n + 20 && System.nanoTime() < deadline; i++) {
             long start = System.nanoTime();
-            String id = submitOne();
+            // with a wait: one request that submits and answers with the outcome; else submit, then poll
+            Api.Answer submitted = wait ? api.submitAndWait(NOOP, 10) : api.submit(NOOP);
+            if (submitted.status() != 201) {
+                throw new IllegalStateException("submit: HTTP " + submitted.status() + " " + submitted.body());
+            }
+            String id = submitted.body().path("id").asString();
             if (i >= 20) {
                 measured.add(id);
             }
             String path = ApiPaths.TASKS + "/" + id + (wait ? "?waitSeconds=10" : "");
             long taskDeadline = start + Duration.ofSeconds(30).toNanos();
+            JsonNode task = submitted.body();
             while (true) {
-                JsonNode task = api.get(path).body();
                 String status = task.path("status").asString("");
                 if (status.equals("SUCCEEDED") || status.equals("FAILED") || status.equals("CANCELLED")) {
                     break;
@@ -312,6 +321,7 @@ public final class TaskmeshBench {
                 if (!wait) {
                     Waits.pause(Duration.ofMillis(1));
                 }
+                task = api.get(path).body();
             }
             if (i >= 20) { // the first 20 warm the path up
                 latencies.add(Math.round((System.nanoTime() - start) / 1e4) / 100.0);
