@@ -187,7 +187,7 @@ public final class TaskmeshBench {
                 + " (holding up to " + (slots + prefetch) + " tasks, as Celery's default prefetch multiplier of 4)");
         c.put("task", "{\"type\":\"noop\",\"input\":{}} (built-in handler)");
         c.put("client", "one java.net.http client, one request at a time, admin token");
-        c.put("batch", "POST /api/v1/tasks:batch {\"tasks\":[...]} of up to " + batchSize);
+        c.put("batch", "POST /api/v1/tasks:batch?view=ids {\"tasks\":[...]} of up to " + batchSize);
         c.put("end_of_run", "max(finished_at) in tasks.tasks (the recorded result)");
         return c;
     }
