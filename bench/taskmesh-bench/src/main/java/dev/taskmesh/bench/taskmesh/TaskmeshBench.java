@@ -83,7 +83,7 @@ public final class TaskmeshBench {
             jvm.put(c, jvmOptions(c));
         }
         var config = new LocalPlatformConfig(repo, data, LocalPlatformConfig.LOOPBACK, 0, 0, 0, 0, pgPort,
-                adminPassword, false, jvm, Duration.ofSeconds(240));
+                adminPassword, false, jvm, Duration.ofSeconds(240), Map.of(), List.of());
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("system", "taskmesh");
         try (LocalPlatform platform = new LocalPlatform(config, line -> log("launcher: " + line))) {
