@@ -3,10 +3,19 @@ package dev.taskmesh.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskmesh.testsupport.TestTokens;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.HttpCookie;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.jspecify.annotations.Nullable;
@@ -151,6 +160,91 @@ class SessionIT {
         assertThat(setCookie(response)).startsWith("taskmesh_refresh=;")
                 .contains("Max-Age=0", "Path=/ui/session", "HttpOnly", "SameSite=Strict");
         assertThat(REGISTRY.isLive(refreshToken)).isFalse();
+    }
+
+    /**
+     * The login on a kept-alive connection after a request that arrived while the one before it was still being
+     * answered, and was itself answered at once (reactor/reactor-netty#4361). Reactor Netty 1.3.6 then stopped
+     * reading the connection and the login hung for good; browsers hit it in the dashboard. Here the session refresh
+     * (answered 401 at once: no cookie) is sent in the same write as the stylesheet, so it always arrives early.
+     * Against 1.3.6 this failed in each of three runs, in a round between the 3rd and the 8th. Every response must
+     * come, and none may close the connection.
+     */
+    @Test
+    void answersALoginOnAKeptAliveConnectionAfterAQueuedRequest() throws IOException {
+        String login = "{\"username\":\"ada\",\"password\":\"" + FakeRegistry.PASSWORD + "\"}";
+        List<List<String>> writes = List.of(
+                List.of(raw("GET", "/", null, "")),
+                List.of(raw("GET", "/assets/app.css", null, ""),
+                        raw("POST", "/ui/session/refresh", null, "X-Requested-With: taskmesh\r\n")),
+                List.of(raw("POST", "/ui/session", login, "Content-Type: application/json\r\n")),
+                List.of(raw("GET", "/actuator/health", null, "")));
+        for (int round = 0; round < 20; round++) {
+            try (Socket socket = new Socket("127.0.0.1", port)) {
+                socket.setSoTimeout(5000);
+                InputStream in = new BufferedInputStream(socket.getInputStream());
+                List<Integer> statuses = new ArrayList<>();
+                for (List<String> requests : writes) {
+                    socket.getOutputStream().write(String.join("", requests).getBytes(StandardCharsets.UTF_8));
+                    socket.getOutputStream().flush();
+                    for (String request : requests) {
+                        try {
+                            statuses.add(readResponse(in));
+                        } catch (SocketTimeoutException e) {
+                            throw new AssertionError("round " + round + ": no answer in 5 s to "
+                                    + request.lines().findFirst().orElseThrow() + " after " + statuses, e);
+                        }
+                    }
+                }
+                assertThat(statuses).as("round %d", round).containsExactly(200, 200, 401, 200, 200);
+            }
+        }
+    }
+
+    private static String raw(String method, String path, @Nullable String body, String headers) {
+        byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+        return method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + content.length + "\r\n"
+                + headers + "\r\n" + (body == null ? "" : body);
+    }
+
+    /** Reads one whole response (a timeout fails the test) and returns its status; it must keep the connection. */
+    private static int readResponse(InputStream in) throws IOException {
+        String head = readUntil(in, "\r\n\r\n");
+        List<String> lines = List.of(head.split("\r\n"));
+        int contentLength = -1;
+        boolean chunked = false;
+        for (String line : lines.subList(1, lines.size())) {
+            String[] header = line.split(":", 2);
+            String name = header[0].trim().toLowerCase(Locale.ROOT);
+            String value = header[1].trim();
+            assertThat(name + ": " + value.toLowerCase(Locale.ROOT)).isNotEqualTo("connection: close");
+            if (name.equals("content-length")) {
+                contentLength = Integer.parseInt(value);
+            } else if (name.equals("transfer-encoding")) {
+                chunked = value.equalsIgnoreCase("chunked");
+            }
+        }
+        if (chunked) {
+            int size;
+            do {
+                size = Integer.parseInt(readUntil(in, "\r\n").split(";")[0].trim(), 16);
+                in.readNBytes(size + 2);
+            } while (size > 0);
+        } else if (contentLength > 0) {
+            assertThat(in.readNBytes(contentLength)).hasSize(contentLength);
+        }
+        return Integer.parseInt(lines.getFirst().split(" ")[1]);
+    }
+
+    private static String readUntil(InputStream in, String end) throws IOException {
+        ByteArrayOutputStream read = new ByteArrayOutputStream();
+        while (!read.toString(StandardCharsets.ISO_8859_1).endsWith(end)) {
+            int b = in.read();
+            assertThat(b).as("the connection was closed").isNotNegative();
+            read.write(b);
+        }
+        String text = read.toString(StandardCharsets.ISO_8859_1);
+        return text.substring(0, text.length() - end.length());
     }
 
     private HttpResponse<String> login(String password) {
