@@ -292,6 +292,11 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
                 error.attempt());
         if (STALE_ATTEMPT.equals(error.code()) && error.taskId() != null && error.attempt() != null) {
             Active attempt = active.get(new RunningAttempt(error.taskId(), error.attempt()));
+            if (attempt != null && attempt.run.isCancelled()) {
+                // expected while a cancelled attempt winds down (its log lines reach a task that is already
+                // CANCELLED): it still uploads its partial log and outputs and sends its completion
+                return;
+            }
             if (attempt != null && !attempt.abandoned) {
                 log.warn("Stopping task {} attempt {}: the server no longer counts it as this worker's",
                         error.taskId(), error.attempt());

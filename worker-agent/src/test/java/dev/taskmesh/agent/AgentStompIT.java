@@ -19,6 +19,7 @@ import dev.taskmesh.contract.agent.LogLine;
 import dev.taskmesh.contract.agent.Outcome;
 import dev.taskmesh.contract.agent.OutputFile;
 import dev.taskmesh.contract.agent.RunningAttempt;
+import dev.taskmesh.contract.agent.ProtocolError;
 import dev.taskmesh.contract.agent.TaskAssignment;
 import dev.taskmesh.contract.agent.TaskCancellation;
 import dev.taskmesh.contract.agent.TaskCompletion;
@@ -158,6 +159,9 @@ class AgentStompIT {
 
         server.template().convertAndSendToUser(WORKER, AgentDestinations.CANCELLATIONS,
                 new TaskCancellation(taskId, 1, "cancelled by alice"));
+        // as the real server answers the log lines of the cancelled task: the attempt must still upload and complete
+        server.template().convertAndSendToUser(WORKER, AgentDestinations.ERRORS, new ProtocolError(
+                Agent.STALE_ATTEMPT, "task " + taskId + " is already CANCELLED", taskId, 1));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> !receivedOf(TaskCompletion.class).isEmpty());
         TaskCompletion completion = receivedOf(TaskCompletion.class).getFirst();

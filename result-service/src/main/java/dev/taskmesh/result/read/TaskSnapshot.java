@@ -16,4 +16,9 @@ import tools.jackson.databind.JsonNode;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 record TaskSnapshot(UUID id, TaskStatus status, int attempt, @Nullable String workerId, @Nullable JsonNode output) {
+
+    TaskSnapshot {
+        // the task JSON leaves out an absent output; Jackson reads that as a JSON null node, which is no output
+        output = output == null || output.isNull() || output.isMissingNode() ? null : output;
+    }
 }
