@@ -26,11 +26,11 @@ import org.springframework.messaging.simp.SimpMessageSendingOperations;
 import org.springframework.stereotype.Component;
 
 /**
- * Group commit of the agents' completions. The STOMP threads only queue a completion; one loop, on a virtual thread,
- * takes whatever has queued meanwhile (up to {@value #MAX_BATCH}) and records it in one transaction
- * ({@link TaskLifecycle#completeAll}), then sends each {@link CompletionReceipt} — only after the commit, so a
- * receipt always means the outcome is stored. Under load the batches grow by themselves: while one transaction commits, the
- * next batch gathers. When a batch fails, its completions are recorded one by one, so that one bad completion does
+ * Group commit of the agents' completions. The STOMP threads only queue a completion; one loop (on a platform thread
+ * of its own, like the {@link Dispatcher}'s) takes whatever has queued meanwhile (up to {@value #MAX_BATCH}) and
+ * records it in one transaction ({@link TaskLifecycle#completeAll}), then sends each {@link CompletionReceipt} — only
+ * after the commit, so a receipt always means the outcome is stored. Under load the batches grow by themselves: while
+ * one transaction commits, the next batch gathers. When a batch fails, its completions are recorded one by one, so that one bad completion does
  * not hold back the others; one that still fails is answered with a {@link ProtocolError} and no receipt (the agent
  * keeps it and sends it again after a reconnect, as after any lost receipt). Completions still queued when the
  * service stops are answered by no one, and sent again by their agents when they reconnect.
@@ -68,7 +68,7 @@ class CompletionCommitter implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
-        loop = Thread.ofVirtual().name("completion-committer").start(this::run);
+        loop = Thread.ofPlatform().name("completion-committer").daemon().start(this::run);
     }
 
     @Override

@@ -23,10 +23,12 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionalEventListener;
 
 /**
- * One loop, on a virtual thread, that gives queued tasks to the connected agents with free slots. It wakes when a
- * task is queued (submitted or requeued, after the commit), when an agent reports free slots or finishes a task,
- * and at least every {@code taskmesh.dispatch.sweep-interval} to catch anything a signal missed. Each agent's
- * tasks are claimed in one statement that skips rows other instances hold, then pushed to the agent.
+ * One loop that gives queued tasks to the connected agents with free slots. It wakes when a task is queued
+ * (submitted or requeued, after the commit), when an agent reports free slots or finishes a task, and at least every
+ * {@code taskmesh.dispatch.sweep-interval} to catch anything a signal missed. Each agent's tasks are claimed in one
+ * statement that skips rows other instances hold, then pushed to the agent. The loop has a platform thread of its
+ * own: it waits on the database most of the time, and on a virtual thread every reply of the database would be one
+ * more hand-off through the scheduler, on the path of every task.
  */
 @Component
 class Dispatcher implements SmartLifecycle {
@@ -67,7 +69,7 @@ class Dispatcher implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
-        loop = Thread.ofVirtual().name("task-dispatcher").start(this::run);
+        loop = Thread.ofPlatform().name("task-dispatcher").daemon().start(this::run);
     }
 
     @Override

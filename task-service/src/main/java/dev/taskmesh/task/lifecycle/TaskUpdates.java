@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.springframework.messaging.simp.SimpMessageSendingOperations;
@@ -88,7 +89,7 @@ class TaskUpdates {
             }
             case ASSIGNED -> {
                 if (task.assignedAt() != null) {
-                    dispatchLatency.record(Duration.between(task.queuedAt(), task.assignedAt()));
+                    dispatchLatency.record(between(task.queuedAt(), task.assignedAt()));
                 }
             }
             case RUNNING -> {
@@ -98,10 +99,19 @@ class TaskUpdates {
                 (task.status() == TaskStatus.SUCCEEDED ? succeeded
                         : task.status() == TaskStatus.FAILED ? failed : cancelled).increment();
                 if (task.startedAt() != null && task.finishedAt() != null) {
-                    runTime.record(Duration.between(task.startedAt(), task.finishedAt()));
+                    runTime.record(between(task.startedAt(), task.finishedAt()));
                 }
             }
         }
+    }
+
+    /**
+     * Never negative: the start of a run is the agent's clock and its end the server's, and two instants of this
+     * service may come from different transactions; a clock ahead by a little must not make a negative duration.
+     */
+    private static Duration between(Instant from, Instant to) {
+        Duration d = Duration.between(from, to);
+        return d.isNegative() ? Duration.ZERO : d;
     }
 
     static String topic(UUID taskId) {
