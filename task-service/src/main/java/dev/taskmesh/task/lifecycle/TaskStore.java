@@ -326,7 +326,10 @@ class TaskStore {
 
     /**
      * Fails up to {@code limit} queued tasks whose queue deadline has passed, with
-     * {@code queue timeout: waited N s} and the waiting reason, if any; rows others hold are skipped.
+     * {@code queue timeout: waited N s} and the waiting reason, if any; rows others hold are skipped. The locking
+     * subquery re-checks its condition on the newest version of each row it locks, so the update needs no condition
+     * of its own: one that repeated {@code status = 'QUEUED'} let the planner join the whole queue against the
+     * subquery's rows (24 ms per sweep with 8,000 queued tasks, against 6 ms).
      */
     List<TaskRow> failQueueTimeouts(Instant now, int limit) {
         return jdbc.query("""
@@ -339,7 +342,6 @@ class TaskStore {
                              ORDER BY queue_deadline
                              LIMIT ?
                              FOR UPDATE SKIP LOCKED)
-                  AND status = 'QUEUED'
                 RETURNING *""", taskMapper, ts(now), ts(now), limit);
     }
 
@@ -370,15 +372,23 @@ class TaskStore {
                         taskMapper, afterId, limit);
     }
 
-    /** Sets the waiting reasons of queued tasks in one batch; a task that left the queue keeps none. */
+    /**
+     * Sets the waiting reasons of queued tasks in one statement; a task that left the queue keeps none. One statement
+     * for the whole page, not one per task: the planner reaches a queued task by id through the queue's partial index
+     * whenever its statistics still see a short queue, so a statement per task read the whole queue each time (3-13
+     * ms per task with a backlog of 4,000-12,000, a check of 2,000 tasks taking seconds of PostgreSQL's CPU). Here
+     * the queue is read at most once per page.
+     */
     void setWaitingReasons(Map<UUID, @Nullable String> reasons) {
-        jdbc.batchUpdate("""
-                UPDATE tasks SET waiting_reason = ?
-                WHERE id = ? AND status = 'QUEUED' AND waiting_reason IS DISTINCT FROM ?""",
-                reasons.entrySet().stream()
-                        .sorted(Map.Entry.comparingByKey())
-                        .map(e -> new Object[] {e.getValue(), e.getKey(), e.getValue()})
-                        .toList());
+        List<Map.Entry<UUID, @Nullable String>> sorted = reasons.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .toList();
+        jdbc.update("""
+                UPDATE tasks t SET waiting_reason = r.reason
+                FROM unnest(?::uuid[], ?::text[]) AS r(id, reason)
+                WHERE t.id = r.id AND t.status = 'QUEUED' AND t.waiting_reason IS DISTINCT FROM r.reason""",
+                sorted.stream().map(Map.Entry::getKey).toArray(UUID[]::new),
+                sorted.stream().map(Map.Entry::getValue).toArray(String[]::new));
     }
 
     /** Cancels a task that has no outcome yet; empty when it already has one. */
