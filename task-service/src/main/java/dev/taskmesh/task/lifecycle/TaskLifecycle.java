@@ -153,15 +153,23 @@ public class TaskLifecycle {
     }
 
     /**
-     * {@link #claim} for several agents in one transaction (one commit for a whole dispatch round).
+     * {@link #claim} for several agents in one transaction (one commit for a whole dispatch round). Once the queue
+     * holds nothing claimable the remaining agents get nothing without a claim of their own: a round offers every
+     * agent with free slots, and with thousands of idle agents a claim each was thousands of statements for an empty
+     * queue. The queue is looked at again only after a claim that came back short.
      *
      * @return what each agent got, in the order of the offers (empty lists included)
      */
     @Transactional
     public List<List<TaskRow>> claimAll(List<AgentOffer> offers) {
         List<List<TaskRow>> claimed = new ArrayList<>(offers.size());
+        boolean claimable = store.anyClaimable(now());
         for (AgentOffer offer : offers) {
-            claimed.add(claim(offer));
+            List<TaskRow> tasks = claimable ? claim(offer) : List.of();
+            claimed.add(tasks);
+            if (claimable && tasks.size() < offer.limit()) {
+                claimable = store.anyClaimable(now());
+            }
         }
         return claimed;
     }

@@ -115,6 +115,16 @@ class TaskStore {
     }
 
     /**
+     * Whether any queued task is past its retry backoff, whoever may run it; tasks other transactions hold count too
+     * (a claim skips them, so a true answer may still end in empty claims).
+     */
+    boolean anyClaimable(Instant now) {
+        return Boolean.TRUE.equals(jdbc.queryForObject(
+                "SELECT EXISTS (SELECT 1 FROM tasks WHERE status = 'QUEUED' AND (run_after IS NULL OR run_after <= ?))",
+                Boolean.class, ts(now)));
+    }
+
+    /**
      * Claims up to {@code offer.limit()} queued tasks the agent can run, best first ({@link DispatchOrder}),
      * skipping rows others hold, tasks still in their retry backoff, everything when the worker is drained, and,
      * with {@code maxRunningPerOwner > 0}, tasks of owners who already have that many ASSIGNED or RUNNING tasks.

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskmesh.contract.WireJson;
 import dev.taskmesh.testsupport.TestPostgres;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -66,6 +67,22 @@ class QueueStatementsIT {
 
         assertThat(reason(first)).isNull();
         assertThat(reason(second)).isEqualTo("waiting: no online worker runs type noop");
+    }
+
+    @Test
+    void aQueueIsClaimableWhenATaskInItIsPastItsBackoff() {
+        jdbc.update("DELETE FROM tasks");
+        Instant now = Instant.now();
+        task("SUCCEEDED");
+        assertThat(store.anyClaimable(now)).isFalse();
+
+        UUID retrying = task("QUEUED");
+        jdbc.update("UPDATE tasks SET run_after = ? WHERE id = ?", TaskStore.ts(now.plusSeconds(30)), retrying);
+        assertThat(store.anyClaimable(now)).isFalse();
+        assertThat(store.anyClaimable(now.plusSeconds(31))).isTrue();
+
+        task("QUEUED");
+        assertThat(store.anyClaimable(now)).isTrue();
     }
 
     @Test
