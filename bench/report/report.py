@@ -40,7 +40,7 @@ def summarize_throughput(part):
         key = (v["submit"], v["workers"])
         figure = spread([r.get("tasks_per_s") for r in entry.get("runs", [])])
         row = {"figure": figure, "status": entry.get("status", "ok"), "note": entry.get("note"),
-               "pool": v.get("pool"), "concurrency": v.get("concurrency")}
+               "pool": v.get("pool"), "via": v.get("via"), "concurrency": v.get("concurrency")}
         entry["summary_tasks_per_s"] = figure
         if key not in best or (figure and (best[key]["figure"] is None
                                            or figure["median"] > best[key]["figure"]["median"])):
@@ -86,6 +86,23 @@ def ratio(peer, base):
     return f"×{peer['median'] / base['median']:.2f}"
 
 
+def variant_lines(part):
+    """One line per throughput variant and round-trip mode measured, when a system measured more than one way."""
+    lines = []
+    for entry in part.get("throughput", []):
+        v = entry["variant"]
+        if v.get("via"):
+            lines.append(f"- throughput, one request per task over {v['via']}, {v['workers']} worker"
+                         f"{'s' if v['workers'] > 1 else ''}: {fmt(entry.get('summary_tasks_per_s'))} tasks/s")
+    modes = part.get("round_trip", [])
+    if len(modes) > 1:
+        for entry in modes:
+            s = entry.get("summary_ms", {})
+            lines.append(f"- round trip, {entry['variant'].get('mode')}: p50 {fmt(s.get('p50'))}, "
+                         f"p90 {fmt(s.get('p90'))}, p99 {fmt(s.get('p99'))} ms")
+    return lines
+
+
 def write_markdown(path, merged, tp, rt):
     meta = merged["meta"]
     lines = [f"# Taskmesh vs Celery vs JobRunr — {meta.get('timestamp', '')}", ""]
@@ -114,8 +131,9 @@ def write_markdown(path, merged, tp, rt):
                 return "n/a" + (f" ({row['note']})" if row.get("note") else "")
             return fmt(row["figure"])
         tm_fig = tm["figure"] if tm and tm["status"] == "ok" else None
+        tm_text = cell(tm) + (f" [{tm['via']}]" if tm and tm.get("via") and tm["status"] == "ok" else "")
         ce_text = cell(ce) + (f" [{ce['pool']}]" if ce and ce.get("pool") and ce["status"] == "ok" else "")
-        lines.append(f"| {'one request per task' if key[0] == 'single' else 'batch'} | {key[1]} | {cell(tm)} | "
+        lines.append(f"| {'one request per task' if key[0] == 'single' else 'batch'} | {key[1]} | {tm_text} | "
                      f"{ce_text} | {ratio(ce['figure'] if ce else None, tm_fig)} | {cell(jr)} | "
                      f"{ratio(jr['figure'] if jr else None, tm_fig)} |")
     lines.append("")
@@ -137,6 +155,12 @@ def write_markdown(path, merged, tp, rt):
                          f"tasks measured per repetition: {s['n_per_rep']}"
                          f"{' (cut by the time budget)' if s['truncated'] else ''}")
     lines.append("")
+    variants = variant_lines(merged["systems"].get("taskmesh", {}))
+    if variants:
+        lines.append("Every Taskmesh variant (the tables above show the best of each row, as for Celery's pools):")
+        lines.append("")
+        lines.extend(variants)
+        lines.append("")
     fleet = merged["systems"].get("taskmesh", {}).get("fleet", [])
     if fleet:
         lines.append("## Fleet size (Taskmesh, simulated agents heartbeating every 5 s through the gateway)")

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.taskmesh.contract.WireJson;
 import java.lang.reflect.Type;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -12,7 +13,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
+import org.springframework.messaging.converter.CompositeMessageConverter;
 import org.springframework.messaging.converter.JacksonJsonMessageConverter;
+import org.springframework.messaging.converter.StringMessageConverter;
 import org.springframework.messaging.simp.stomp.StompCommand;
 import org.springframework.messaging.simp.stomp.StompFrameHandler;
 import org.springframework.messaging.simp.stomp.StompHeaders;
@@ -38,7 +41,9 @@ final class TestPerson implements AutoCloseable {
 
     private TestPerson() {
         client = new WebSocketStompClient(new StandardWebSocketClient());
-        client.setMessageConverter(new JacksonJsonMessageConverter(WireJson.mapper()));
+        // strings go as they are (text/plain), so that a test can send a body that is not JSON
+        client.setMessageConverter(new CompositeMessageConverter(
+                List.of(new StringMessageConverter(), new JacksonJsonMessageConverter(WireJson.mapper()))));
         client.setDefaultHeartbeat(new long[] {0, 0});
     }
 
@@ -126,6 +131,14 @@ final class TestPerson implements AutoCloseable {
 
     void send(String destination, Object payload) {
         session().send(destination, payload);
+    }
+
+    /** A SEND with the given STOMP headers besides the destination. */
+    void send(String destination, Map<String, String> headers, Object payload) {
+        StompHeaders stomp = new StompHeaders();
+        headers.forEach(stomp::add);
+        stomp.setDestination(destination);
+        session().send(stomp, payload);
     }
 
     static JsonNode next(BlockingQueue<JsonNode> queue, String what) {

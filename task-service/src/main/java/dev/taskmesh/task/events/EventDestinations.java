@@ -1,12 +1,18 @@
 package dev.taskmesh.task.events;
 
 /** The endpoint and destinations of people's STOMP sessions; public API, documented in {@code docs/events.md}. */
-final class EventDestinations {
+public final class EventDestinations {
 
     /** WebSocket endpoint for people, proxied by the gateway like every {@code /ws/**} path. */
     static final String ENDPOINT = "/ws/events";
     /** Status changes of the caller's own tasks ({@code TaskStatusEvent}). */
     static final String MY_TASKS = "/user/queue/tasks";
+    /** SEND a task to submit (the body of {@code POST /api/v1/tasks}); answered on {@link #SUBMISSIONS}. */
+    public static final String SUBMIT = "/app/tasks/submit";
+    /** Answers to the caller's submissions on this session ({@code SubmissionReply}). */
+    public static final String SUBMISSIONS = "/user/queue/submissions";
+    /** The same as {@link #SUBMISSIONS} seen from the server, which sends to a user's destination. */
+    public static final String SUBMISSIONS_QUEUE = "/queue/submissions";
     /** Refused subscriptions and failed snapshots ({@link EventError}). */
     static final String ERRORS = "/user/queue/errors";
     /** The same as {@code /queue/errors} seen from the server, which sends to a user's destination. */

@@ -39,7 +39,8 @@ import org.springframework.stereotype.Component;
  * <ul>
  *   <li>CONNECT must carry {@code Authorization: Bearer <access token>} of a USER or ADMIN; worker tokens are
  *       refused. The session's user is then the user id ({@code sub}).</li>
- *   <li>SEND is refused: people only listen here, and {@code /app/agent/**} is for agents.</li>
+ *   <li>SEND is refused except to {@value EventDestinations#SUBMIT} (a submission, while the session's token is
+ *       valid): {@code /app/agent/**} is for agents.</li>
  *   <li>SUBSCRIBE is denied unless the destination is one of {@code docs/events.md}, exactly (no patterns). A task's
  *       topics and snapshot need the task's owner or an admin, checked in the database; {@code /topic/tasks} needs
  *       an admin.</li>
@@ -60,7 +61,8 @@ class PeopleAuthentication implements ChannelInterceptor {
     private static final Pattern TASK_TOPIC = Pattern.compile("/topic/tasks/([0-9a-f-]{36})(/log)?");
     private static final Pattern TASK_SNAPSHOT = Pattern.compile("/app/tasks/([0-9a-f-]{36})");
     private static final List<String> OPEN_TO_EVERY_PERSON = List.of(EventDestinations.MY_TASKS,
-            EventDestinations.ERRORS, EventDestinations.WORKERS, EventDestinations.WORKERS_SNAPSHOT);
+            EventDestinations.ERRORS, EventDestinations.SUBMISSIONS, EventDestinations.WORKERS,
+            EventDestinations.WORKERS_SNAPSHOT);
 
     private final JwtDecoder jwtDecoder;
     private final TaskQueries tasks;
@@ -87,8 +89,14 @@ class PeopleAuthentication implements ChannelInterceptor {
                 connect(accessor);
                 yield message;
             }
-            case SEND -> throw refused("People may not send to " + accessor.getDestination()
-                    + "; this endpoint only delivers events");
+            case SEND -> {
+                if (!EventDestinations.SUBMIT.equals(accessor.getDestination())) {
+                    throw refused("People may not send to " + accessor.getDestination() + "; the only destination"
+                            + " for SEND here is " + EventDestinations.SUBMIT);
+                }
+                requireValidToken(accessor);
+                yield message;
+            }
             case SUBSCRIBE -> {
                 Message<?> allowed = subscribe(accessor, message);
                 if (allowed != null) {
@@ -137,15 +145,7 @@ class PeopleAuthentication implements ChannelInterceptor {
     }
 
     private @Nullable Message<?> subscribe(StompHeaderAccessor accessor, Message<?> message) {
-        Principal user = accessor.getUser();
-        if (user == null) {
-            throw refused("Not connected");
-        }
-        Map<String, Object> attributes = accessor.getSessionAttributes();
-        Object expiresAt = attributes == null ? null : attributes.get(EXPIRES_AT);
-        if (expiresAt instanceof Instant at && !Instant.now().isBefore(at)) {
-            throw refused("The access token of this session has expired; connect again with a fresh one");
-        }
+        Principal user = requireValidToken(accessor);
         String destination = String.valueOf(accessor.getDestination());
         if (OPEN_TO_EVERY_PERSON.contains(destination)) {
             return message;
@@ -166,6 +166,20 @@ class PeopleAuthentication implements ChannelInterceptor {
             return refuse(accessor, user, EventError.FORBIDDEN, "Task " + taskId.get() + " belongs to another user");
         }
         return message;
+    }
+
+    /** The session's user, as long as the token it connected with has not expired. */
+    private static Principal requireValidToken(StompHeaderAccessor accessor) {
+        Principal user = accessor.getUser();
+        if (user == null) {
+            throw refused("Not connected");
+        }
+        Map<String, Object> attributes = accessor.getSessionAttributes();
+        Object expiresAt = attributes == null ? null : attributes.get(EXPIRES_AT);
+        if (expiresAt instanceof Instant at && !Instant.now().isBefore(at)) {
+            throw refused("The access token of this session has expired; connect again with a fresh one");
+        }
+        return user;
     }
 
     /** Broker destinations (not the snapshots under /app) count as watched from now on. */

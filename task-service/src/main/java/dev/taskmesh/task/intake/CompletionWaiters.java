@@ -6,24 +6,25 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionalEventListener;
 
 /**
- * Requests waiting for a task's outcome ({@code GET /api/v1/tasks/{id}?waitSeconds=N}), released when this instance
- * commits the outcome. Memory only: an outcome another instance records releases nobody here, and the waiting
- * request sees it when its wait ends and it reads the task again.
+ * Callers waiting for a task's outcome ({@code ?waitSeconds=N} on REST, {@code wait-seconds} on a STOMP submission),
+ * released when this instance commits the outcome. Memory only: an outcome another instance records releases nobody
+ * here, and the waiting caller sees it when its wait ends and it reads the task again.
  */
 @Component
 class CompletionWaiters {
 
     /** One task's waiters; {@code count} is only read and written inside the map's atomic operations. */
     private static final class Waiter {
-        final CountDownLatch released = new CountDownLatch(1);
+        final CompletableFuture<Void> released = new CompletableFuture<>();
         int count;
     }
 
@@ -31,28 +32,39 @@ class CompletionWaiters {
 
     CompletionWaiters(MeterRegistry meters) {
         Gauge.builder("taskmesh.tasks.waited.on", waiters, Map::size)
-                .description("Tasks whose outcome requests wait for (GET /api/v1/tasks/{id}?waitSeconds=N)")
+                .description("Tasks whose outcome callers wait for (?waitSeconds=N, STOMP wait-seconds)")
                 .register(meters);
     }
 
     /**
-     * Blocks (a virtual thread: requests run on them) until the task's outcome is committed here, or the timeout.
+     * Completes when the task's outcome is committed here, or at the timeout, whichever comes first. It completes on
+     * the thread that committed the outcome (or the timer's): a caller with more than a little to do continues on
+     * an executor of its own.
      *
      * @param isFinal read after the waiter is registered, so that an outcome committed just before is not missed
      */
-    void awaitFinal(UUID taskId, Duration timeout, BooleanSupplier isFinal) throws InterruptedException {
+    CompletableFuture<Void> finalOrTimeout(UUID taskId, Duration timeout, BooleanSupplier isFinal) {
         Waiter waiter = waiters.compute(taskId, (id, current) -> {
             Waiter w = current == null ? new Waiter() : current;
             w.count++;
             return w;
         });
+        CompletableFuture<Void> done = waiter.released.copy()
+                .completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        done.whenComplete((ignored, error) -> waiters.computeIfPresent(taskId,
+                (id, current) -> current == waiter && --current.count == 0 ? null : current));
+        if (isFinal.getAsBoolean()) {
+            done.complete(null);
+        }
+        return done;
+    }
+
+    /** Blocks (a virtual thread: requests run on them) until {@link #finalOrTimeout} completes. */
+    void awaitFinal(UUID taskId, Duration timeout, BooleanSupplier isFinal) throws InterruptedException {
         try {
-            if (!isFinal.getAsBoolean()) {
-                waiter.released.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } finally {
-            waiters.computeIfPresent(taskId, (id, current) -> current == waiter && --current.count == 0 ? null
-                    : current);
+            finalOrTimeout(taskId, timeout, isFinal).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("waiting for task " + taskId + " failed", e.getCause());
         }
     }
 
@@ -61,7 +73,7 @@ class CompletionWaiters {
         if (change.task().status().isFinal() && change.statusChanged()) {
             Waiter waiter = waiters.remove(change.task().id());
             if (waiter != null) {
-                waiter.released.countDown();
+                waiter.released.complete(null);
             }
         }
     }

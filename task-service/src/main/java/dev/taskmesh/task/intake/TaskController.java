@@ -5,8 +5,6 @@ import dev.taskmesh.contract.auth.Claims;
 import dev.taskmesh.contract.task.TaskStatus;
 import dev.taskmesh.support.ApiException;
 import dev.taskmesh.support.Caller;
-import dev.taskmesh.task.lifecycle.FanOut;
-import dev.taskmesh.task.lifecycle.NewTask;
 import dev.taskmesh.task.lifecycle.TaskCursor;
 import dev.taskmesh.task.lifecycle.TaskFilter;
 import dev.taskmesh.task.lifecycle.TaskLifecycle;
@@ -51,16 +49,14 @@ class TaskController {
 
     private final TaskLifecycle lifecycle;
     private final TaskQueries queries;
-    private final TaskRequests requests;
-    private final FanOut fanOut;
+    private final TaskSubmissions submissions;
     private final CompletionWaiters waiters;
 
-    TaskController(TaskLifecycle lifecycle, TaskQueries queries, TaskRequests requests, FanOut fanOut,
+    TaskController(TaskLifecycle lifecycle, TaskQueries queries, TaskSubmissions submissions,
                    CompletionWaiters waiters) {
         this.lifecycle = lifecycle;
         this.queries = queries;
-        this.requests = requests;
-        this.fanOut = fanOut;
+        this.submissions = submissions;
         this.waiters = waiters;
     }
 
@@ -70,16 +66,10 @@ class TaskController {
      */
     @PostMapping
     ResponseEntity<TaskView> submit(@Valid @RequestBody SubmitTaskRequest request, Caller caller) {
-        requirePerson(caller);
-        boolean single = request.children() == null && !TaskRow.GROUP_TYPE.equals(request.type())
-                && request.broadcast() == null;
-        TaskLifecycle.Submission submission = single ? lifecycle.submit(toNewTask(request, caller))
-                : submitGroup(group(request, caller));
-        // a single task just stored has no attempts and no children: nothing to read back
-        TaskView view = single && submission.created() ? queries.viewOfNew(submission.task())
-                : queries.view(submission.task());
+        TaskSubmissions.Submitted submitted = submissions.submit(request, caller);
+        TaskView view = submitted.task();
         URI location = URI.create(ApiPaths.TASKS + "/" + view.id());
-        if (!submission.created()) {
+        if (!submitted.created()) {
             return ResponseEntity.ok().location(location).header(REPLAYED_HEADER, "true").body(view);
         }
         return ResponseEntity.created(location).body(view);
@@ -214,31 +204,6 @@ class TaskController {
                     + " and cannot be cancelled");
         }
         return queries.view(result.task());
-    }
-
-    private NewTask toNewTask(SubmitTaskRequest request, Caller caller) {
-        return requests.toNewTask(request, caller.id(), caller.name());
-    }
-
-    private TaskLifecycle.Submission submitGroup(TaskRequests.Group group) {
-        return fanOut.submitGroup(group.parent(), group.children());
-    }
-
-    private TaskRequests.Group group(SubmitTaskRequest request, Caller caller) {
-        SubmitTaskRequest.Broadcast broadcast = request.broadcast();
-        if (broadcast == null || request.children() != null || TaskRow.GROUP_TYPE.equals(request.type())) {
-            return requests.toGroup(request, caller.id(), caller.name());
-        }
-        TaskRequests.checkBroadcast(broadcast);
-        List<String> workers = broadcast.workers();
-        if (workers == null) {
-            String label = String.valueOf(broadcast.label());
-            workers = fanOut.onlineWorkersWithLabel(label);
-            if (workers.isEmpty()) {
-                throw ApiException.badRequest("no online worker has label " + label);
-            }
-        }
-        return requests.toBroadcast(request, caller.id(), caller.name(), workers);
     }
 
     private static void checkPage(int page, int size) {

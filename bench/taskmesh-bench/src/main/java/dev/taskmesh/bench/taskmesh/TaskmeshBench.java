@@ -42,6 +42,9 @@ public final class TaskmeshBench {
 
     private static final Map<String, Object> NOOP = Map.of("type", "noop", "input", Map.of());
     private static final String H = PgStats.HARNESS_MARK + " ";
+    private static final String RT_HTTP = "POST /api/v1/tasks?waitSeconds=10 (submit and wait in one request)";
+    private static final String RT_STOMP = "STOMP SEND /app/tasks/submit with wait-seconds: 10 on an open session";
+    private static final String RT_POLL = "poll GET /api/v1/tasks/{id} every 1 ms";
 
     private final Options options;
     private final Path work;
@@ -110,7 +113,7 @@ public final class TaskmeshBench {
                 try (var agents = new RealAgents(api, agentJar, jvm.get(Component.WORKER_AGENT), workers, slots,
                         prefetch, work, ++round)) {
                     warmUp();
-                    for (String submit : List.of("single", "batch")) {
+                    for (String submit : List.of("single", "stomp", "batch")) {
                         if (submit.equals("batch") && batchSupport == null) {
                             batchSupport = probeBatch();
                         }
@@ -131,18 +134,20 @@ public final class TaskmeshBench {
                     }
                     if (workers == 1) {
                         boolean wait = probeWait();
-                        String mode = wait ? "POST /api/v1/tasks?waitSeconds=10 (submit and wait in one request)"
-                                : "poll GET /api/v1/tasks/{id} every 1 ms";
-                        List<Map<String, Object>> runs = new ArrayList<>();
-                        for (int rep = 1; rep <= reps; rep++) {
-                            Map<String, Object> run = roundTrip(options.intValue("rt-tasks", 500), wait,
-                                    Duration.ofSeconds(options.intValue("rt-budget-s", 180)));
-                            log("round trip rep=" + rep + ": n=" + run.get("n") + " p50=" + run.get("p50_ms") + " ms (" + mode
-                                    + "); server-side stages, p50 ms: " + run.get("server_stages_p50_ms"));
-                            runs.add(run);
+                        List<String> modes = wait ? List.of(RT_HTTP, RT_STOMP) : List.of(RT_POLL);
+                        for (String mode : modes) {
+                            List<Map<String, Object>> runs = new ArrayList<>();
+                            for (int rep = 1; rep <= reps; rep++) {
+                                Map<String, Object> run = roundTrip(options.intValue("rt-tasks", 500), mode,
+                                        Duration.ofSeconds(options.intValue("rt-budget-s", 180)));
+                                log("round trip rep=" + rep + ": n=" + run.get("n") + " p50=" + run.get("p50_ms")
+                                        + " ms (" + mode + "); server-side stages, p50 ms: "
+                                        + run.get("server_stages_p50_ms"));
+                                runs.add(run);
+                            }
+                            roundTrip.add(Map.of("variant", Map.of("workers", 1, "concurrency", slots, "mode", mode),
+                                    "status", "ok", "runs", runs));
                         }
-                        roundTrip.add(Map.of("variant", Map.of("workers", 1, "concurrency", slots, "mode", mode),
-                                "status", "ok", "runs", runs));
                         dbCost.putAll(dbCost(stats, Math.min(tasks, options.intValue("db-tasks", 1000))));
                         log("db cost: " + dbCost.get("per_task"));
                     }
@@ -186,14 +191,21 @@ public final class TaskmeshBench {
         c.put("workers", "W worker-agent processes with TASKMESH_SLOTS=" + slots + " TASKMESH_PREFETCH=" + prefetch
                 + " (holding up to " + (slots + prefetch) + " tasks, as Celery's default prefetch multiplier of 4)");
         c.put("task", "{\"type\":\"noop\",\"input\":{}} (built-in handler)");
-        c.put("client", "one java.net.http client, one request at a time, admin token");
+        c.put("client", "one java.net.http client, one request at a time, admin token; STOMP: one session on"
+                + " /ws/events through the gateway (Spring's WebSocketStompClient), one SEND /app/tasks/submit at a"
+                + " time, each waited for on /user/queue/submissions");
         c.put("batch", "POST /api/v1/tasks:batch?view=ids {\"tasks\":[...]} of up to " + batchSize);
         c.put("end_of_run", "max(finished_at) in tasks.tasks (the recorded result)");
         return c;
     }
 
+    /** "single" and "stomp" are both one request per task: over HTTP, and as a SEND on an open STOMP session. */
     private static Map<String, Object> variant(String submit, int workers) {
-        return Map.of("submit", submit, "workers", workers);
+        return switch (submit) {
+            case "single" -> Map.of("submit", "single", "via", "HTTP", "workers", workers);
+            case "stomp" -> Map.of("submit", "single", "via", "STOMP", "workers", workers);
+            default -> Map.of("submit", submit, "workers", workers);
+        };
     }
 
     // ----- the embedded PostgreSQL: initdb once here with pg_stat_statements preloaded, the launcher reuses it
@@ -234,6 +246,15 @@ public final class TaskmeshBench {
         if (submit.equals("single")) {
             for (int i = 0; i < tasks; i++) {
                 submitOne();
+            }
+        } else if (submit.equals("stomp")) {
+            try (var stomp = new StompSubmitter(api.baseUrl(), api.adminToken())) {
+                for (int i = 0; i < tasks; i++) {
+                    JsonNode answer = stomp.submit(NOOP, 0);
+                    if (answer.path("status").asInt() != 201) {
+                        throw new IllegalStateException("STOMP submit: " + answer);
+                    }
+                }
             }
         } else {
             for (int left = tasks; left > 0; left -= batchSize) {
@@ -291,40 +312,20 @@ public final class TaskmeshBench {
         return waited;
     }
 
-    private Map<String, Object> roundTrip(int n, boolean wait, Duration budget) {
+    private Map<String, Object> roundTrip(int n, String mode, Duration budget) {
         reset();
         List<Double> latencies = new ArrayList<>();
         List<String> measured = new ArrayList<>();
         long deadline = System.nanoTime() + budget.toNanos();
-        for (int i = 0; i < n + 20 && System.nanoTime() < deadline; i++) {
-            long start = System.nanoTime();
-            // with a wait: one request that submits and answers with the outcome; else submit, then poll
-            Api.Answer submitted = wait ? api.submitAndWait(NOOP, 10) : api.submit(NOOP);
-            if (submitted.status() != 201) {
-                throw new IllegalStateException("submit: HTTP " + submitted.status() + " " + submitted.body());
-            }
-            String id = submitted.body().path("id").asString();
-            if (i >= 20) {
-                measured.add(id);
-            }
-            String path = ApiPaths.TASKS + "/" + id + (wait ? "?waitSeconds=10" : "");
-            long taskDeadline = start + Duration.ofSeconds(30).toNanos();
-            JsonNode task = submitted.body();
-            while (true) {
-                String status = task.path("status").asString("");
-                if (status.equals("SUCCEEDED") || status.equals("FAILED") || status.equals("CANCELLED")) {
-                    break;
+        try (var stomp = mode.equals(RT_STOMP) ? new StompSubmitter(api.baseUrl(), api.adminToken()) : null) {
+            for (int i = 0; i < n + 20 && System.nanoTime() < deadline; i++) {
+                long start = System.nanoTime();
+                String id = mode.equals(RT_STOMP) ? roundTripOverStomp(stomp) : roundTripOverHttp(mode.equals(RT_HTTP),
+                        start);
+                if (i >= 20) { // the first 20 warm the path up
+                    measured.add(id);
+                    latencies.add(Math.round((System.nanoTime() - start) / 1e4) / 100.0);
                 }
-                if (System.nanoTime() > taskDeadline) {
-                    throw new IllegalStateException("task " + id + " not final within 30 s: " + status);
-                }
-                if (!wait) {
-                    Waits.pause(Duration.ofMillis(1));
-                }
-                task = api.get(path).body();
-            }
-            if (i >= 20) { // the first 20 warm the path up
-                latencies.add(Math.round((System.nanoTime() - start) / 1e4) / 100.0);
             }
         }
         Map<String, Object> run = new LinkedHashMap<>();
@@ -336,6 +337,43 @@ public final class TaskmeshBench {
         run.put("server_stages_p50_ms", stages(measured));
         run.put("latencies_ms", latencies);
         return run;
+    }
+
+    /** One task submitted and waited for in one request, or polled for; answers its id once it is final. */
+    private String roundTripOverHttp(boolean wait, long start) {
+        Api.Answer submitted = wait ? api.submitAndWait(NOOP, 10) : api.submit(NOOP);
+        if (submitted.status() != 201) {
+            throw new IllegalStateException("submit: HTTP " + submitted.status() + " " + submitted.body());
+        }
+        String id = submitted.body().path("id").asString();
+        String path = ApiPaths.TASKS + "/" + id + (wait ? "?waitSeconds=10" : "");
+        long taskDeadline = start + Duration.ofSeconds(30).toNanos();
+        JsonNode task = submitted.body();
+        while (!isFinal(task)) {
+            if (System.nanoTime() > taskDeadline) {
+                throw new IllegalStateException("task " + id + " not final within 30 s: " + task.path("status"));
+            }
+            if (!wait) {
+                Waits.pause(Duration.ofMillis(1));
+            }
+            task = api.get(path).body();
+        }
+        return id;
+    }
+
+    /** One task submitted over the open STOMP session, answered once it is final. */
+    private static String roundTripOverStomp(StompSubmitter stomp) {
+        JsonNode answer = stomp.submit(NOOP, 10);
+        JsonNode task = answer.path("task");
+        if (answer.path("status").asInt() != 201 || !isFinal(task)) {
+            throw new IllegalStateException("STOMP submit and wait: " + answer);
+        }
+        return task.path("id").asString();
+    }
+
+    private static boolean isFinal(JsonNode task) {
+        String status = task.path("status").asString("");
+        return status.equals("SUCCEEDED") || status.equals("FAILED") || status.equals("CANCELLED");
     }
 
     /** Where the time goes, from the task rows' own timestamps: medians over the given tasks. */

@@ -1,0 +1,161 @@
+package dev.taskmesh.task.intake;
+
+import dev.taskmesh.contract.task.TaskStatus;
+import dev.taskmesh.support.ApiException;
+import dev.taskmesh.support.Caller;
+import dev.taskmesh.task.events.EventDestinations;
+import dev.taskmesh.task.lifecycle.TaskQueries;
+import dev.taskmesh.task.lifecycle.TaskView;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validator;
+import java.security.Principal;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.messaging.Message;
+import org.springframework.messaging.simp.SimpMessageHeaderAccessor;
+import org.springframework.messaging.simp.SimpMessageSendingOperations;
+import org.springframework.messaging.simp.SimpMessageType;
+import org.springframework.messaging.handler.annotation.MessageMapping;
+import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
+import org.springframework.security.core.Authentication;
+import org.springframework.stereotype.Controller;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Submission over a person's STOMP session ({@code /ws/events}): a SEND to {@value EventDestinations#SUBMIT} with the
+ * body of {@code POST /api/v1/tasks}, answered with a {@link SubmissionReply} on
+ * {@value EventDestinations#SUBMISSIONS} of that session only. A client that keeps its session open submits without
+ * an HTTP request per task: through the gateway a frame costs a fraction of a request.
+ *
+ * <p>Headers of the SEND: {@code request-id} (echoed in the reply, at most 200 characters) and {@code wait-seconds}
+ * (0 to 60): the reply then waits for the task's outcome, like {@code POST /api/v1/tasks?waitSeconds=N}. The wait does
+ * not hold the session: its later frames are handled meanwhile, and replies may arrive in another order than the
+ * submissions.
+ */
+@Controller
+class SubmissionMessages {
+
+    static final String REQUEST_ID = "request-id";
+    static final String WAIT_SECONDS = "wait-seconds";
+    private static final int MAX_REQUEST_ID = 200;
+    private static final Logger log = LoggerFactory.getLogger(SubmissionMessages.class);
+
+    private final TaskSubmissions submissions;
+    private final TaskQueries queries;
+    private final CompletionWaiters waiters;
+    private final SimpMessageSendingOperations messaging;
+    private final JsonMapper json;
+    private final Validator validator;
+    /** Replies after a wait read the task again: not on the thread that committed the outcome. */
+    private final Executor afterWait = command -> Thread.ofVirtual().name("submission-reply").start(command);
+
+    SubmissionMessages(TaskSubmissions submissions, TaskQueries queries, CompletionWaiters waiters,
+                       SimpMessageSendingOperations messaging, JsonMapper json, Validator validator) {
+        this.submissions = submissions;
+        this.queries = queries;
+        this.waiters = waiters;
+        this.messaging = messaging;
+        this.json = json;
+        this.validator = validator;
+    }
+
+    @MessageMapping("/tasks/submit")
+    void submit(Message<byte[]> message, Principal principal) {
+        StompHeaderAccessor headers = StompHeaderAccessor.wrap(message);
+        String sessionId = String.valueOf(headers.getSessionId());
+        String requestId = headers.getFirstNativeHeader(REQUEST_ID);
+        SubmissionReply reply;
+        try {
+            if (requestId != null && requestId.length() > MAX_REQUEST_ID) {
+                requestId = null;
+                throw ApiException.badRequest(REQUEST_ID + " must be at most " + MAX_REQUEST_ID + " characters");
+            }
+            int waitSeconds = waitSeconds(headers.getFirstNativeHeader(WAIT_SECONDS));
+            TaskSubmissions.Submitted submitted = submissions.submit(parse(message.getPayload()),
+                    Caller.from((Authentication) principal));
+            TaskView task = submitted.task();
+            if (waitSeconds > 0 && !task.status().isFinal()) {
+                String id = requestId;
+                waiters.finalOrTimeout(task.id(), Duration.ofSeconds(waitSeconds),
+                                () -> queries.status(task.id()).map(TaskStatus::isFinal).orElse(true))
+                        .whenCompleteAsync((ignored, error) -> send(principal, sessionId,
+                                afterWait(id, submitted)), afterWait);
+                return;
+            }
+            reply = SubmissionReply.of(requestId, submitted, task);
+        } catch (ApiException e) {
+            reply = SubmissionReply.refused(requestId, e.status().value(), e.status().getReasonPhrase(),
+                    String.valueOf(e.getMessage()));
+        } catch (RuntimeException e) {
+            log.warn("Submission over STOMP failed: {}", e.toString());
+            reply = SubmissionReply.refused(requestId, 500, "Internal Server Error",
+                    "The task could not be submitted; it was not stored");
+        }
+        send(principal, sessionId, reply);
+    }
+
+    /** The task as it is at the end of the wait; as it was submitted when it cannot be read (it is stored). */
+    private SubmissionReply afterWait(@Nullable String requestId, TaskSubmissions.Submitted submitted) {
+        TaskView task = submitted.task();
+        try {
+            task = queries.find(task.id()).orElse(task);
+        } catch (RuntimeException e) {
+            log.warn("Cannot read task {} after its wait: {}", task.id(), e.toString());
+        }
+        return SubmissionReply.of(requestId, submitted, task);
+    }
+
+    private static int waitSeconds(@Nullable String header) {
+        if (header == null || header.isBlank()) {
+            return 0;
+        }
+        try {
+            int seconds = Integer.parseInt(header.trim());
+            if (seconds >= 0 && seconds <= TaskController.MAX_WAIT_SECONDS) {
+                return seconds;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiException.badRequest(WAIT_SECONDS + " must be a whole number between 0 and "
+                + TaskController.MAX_WAIT_SECONDS);
+    }
+
+    /** The body as {@code POST /api/v1/tasks} reads it, with the same checks and the same wording of errors. */
+    private SubmitTaskRequest parse(byte[] body) {
+        SubmitTaskRequest request;
+        try {
+            request = json.readValue(body, SubmitTaskRequest.class);
+        } catch (JacksonException e) {
+            throw ApiException.badRequest("Malformed JSON: " + e.getOriginalMessage());
+        }
+        if (request == null) {
+            throw ApiException.badRequest("Malformed JSON: the body must be a task object");
+        }
+        Set<ConstraintViolation<SubmitTaskRequest>> violations = validator.validate(request);
+        if (!violations.isEmpty()) {
+            throw ApiException.badRequest("Invalid request: " + violations.stream()
+                    .sorted(Comparator.comparing(v -> v.getPropertyPath().toString()))
+                    .map(v -> v.getPropertyPath() + " " + v.getMessage())
+                    .collect(Collectors.joining("; ")));
+        }
+        return request;
+    }
+
+    /** To the session that sent the submission, not to every session of the user. */
+    private void send(Principal principal, String sessionId, SubmissionReply reply) {
+        SimpMessageHeaderAccessor headers = SimpMessageHeaderAccessor.create(SimpMessageType.MESSAGE);
+        headers.setSessionId(sessionId);
+        headers.setLeaveMutable(true);
+        messaging.convertAndSendToUser(principal.getName(), EventDestinations.SUBMISSIONS_QUEUE, reply,
+                headers.getMessageHeaders());
+    }
+}
