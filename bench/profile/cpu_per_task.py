@@ -24,6 +24,8 @@ ap.add_argument("--batch", type=int, default=0, help="tasks submitted in batches
 ap.add_argument("--single", type=int, default=0, help="tasks submitted one per request (0: skip)")
 ap.add_argument("--gets", type=int, default=0, help="GET /api/v1/tasks/{id} requests (0: skip)")
 ap.add_argument("--rt", type=int, default=0, help="sequential round trips (0: skip)")
+ap.add_argument("--stomp", type=int, default=0, help="tasks submitted one SEND at a time over STOMP (0: skip)")
+ap.add_argument("--stomp-rt", type=int, default=0, help="sequential round trips over STOMP with wait-seconds (0: skip)")
 ap.add_argument("--agent-jvm", default="-XX:+UseSerialGC -Xss512k -Xms16m -Xmx128m")
 ap.add_argument("--jfr", default="", help="folder: JFR-record every platform JVM and the agents during the workload")
 a = ap.parse_args()
@@ -252,6 +254,32 @@ def run_rt():
     return {"p50_ms": q(0.5), "p90_ms": q(0.9), "p99_ms": q(0.99)}
 
 
+def stomp_driver(n, wait):
+    """StompSubmit.java on the bench's classpath (bench/run.sh builds it); warmed up before the measured part."""
+    bench = f"{a.repo}/bench/taskmesh-bench/target"
+    cp = f"{bench}/classes:" + open(f"{bench}/classpath.txt").read().strip()
+    p = subprocess.Popen([JAVA, "-cp", cp, f"{a.repo}/bench/profile/StompSubmit.java", f"http://127.0.0.1:{a.port}",
+                          api.token, str(n), str(wait)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    return p
+
+
+def run_stomp(p, last_final):
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    result = json.loads(p.stdout.readline())
+    p.wait(30)
+    if last_final:
+        time.sleep(0.5)
+        while True:  # every task final: none queued or running
+            s, b = api.call("GET", "/api/v1/tasks?status=QUEUED&size=1")
+            s2, b2 = api.call("GET", "/api/v1/tasks?status=RUNNING&size=1")
+            if not b["items"] and not b2["items"]:
+                break
+            time.sleep(0.05)
+    return result
+
+
 def run_gets():
     tid = submit_one()
     wait_final(tid)
@@ -270,6 +298,12 @@ try:
         measure("batch", run_batch, a.batch)
     if a.rt:
         measure("rt", run_rt, a.rt)
+    if a.stomp:
+        driver = stomp_driver(a.stomp, 0)
+        measure("stomp", lambda: run_stomp(driver, True), a.stomp)
+    if a.stomp_rt:
+        driver = stomp_driver(a.stomp_rt, 10)
+        measure("stomp_rt", lambda: run_stomp(driver, False), a.stomp_rt)
 finally:
     for p in agents:
         os.killpg(p.pid, signal.SIGTERM)

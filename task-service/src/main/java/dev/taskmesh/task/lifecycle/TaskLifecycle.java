@@ -146,7 +146,6 @@ public class TaskLifecycle {
         if (claimed.isEmpty()) {
             return List.of();
         }
-        store.insertRunningAttempts(claimed);
         claimed.sort(dispatchOrder);
         claimed.forEach(task -> events.publishEvent(new TaskChanged(task, TaskStatus.QUEUED)));
         return List.copyOf(claimed);
@@ -156,7 +155,8 @@ public class TaskLifecycle {
      * {@link #claim} for several agents in one transaction (one commit for a whole dispatch round). Once the queue
      * holds nothing claimable the remaining agents get nothing without a claim of their own: a round offers every
      * agent with free slots, and with thousands of idle agents a claim each was thousands of statements for an empty
-     * queue. The queue is looked at again only after a claim that came back short.
+     * queue. The queue is looked at again only after a claim that came back short, and only when other agents are
+     * still to be offered something.
      *
      * @return what each agent got, in the order of the offers (empty lists included)
      */
@@ -164,10 +164,11 @@ public class TaskLifecycle {
     public List<List<TaskRow>> claimAll(List<AgentOffer> offers) {
         List<List<TaskRow>> claimed = new ArrayList<>(offers.size());
         boolean claimable = store.anyClaimable(now());
-        for (AgentOffer offer : offers) {
+        for (int i = 0; i < offers.size(); i++) {
+            AgentOffer offer = offers.get(i);
             List<TaskRow> tasks = claimable ? claim(offer) : List.of();
             claimed.add(tasks);
-            if (claimable && tasks.size() < offer.limit()) {
+            if (claimable && tasks.size() < offer.limit() && i < offers.size() - 1) {
                 claimable = store.anyClaimable(now());
             }
         }
