@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * What PostgreSQL itself counts for one database, read through a connection to the {@code postgres} database so
@@ -30,6 +31,8 @@ public final class PgStats {
 
     /** Put in every query a harness runs against a measured database. */
     public static final String HARNESS_MARK = "/* bench-harness */";
+    /** A data-modifying part of a WITH statement. */
+    private static final Pattern WRITES = Pattern.compile("\\b(insert into|update \\w|delete from)");
     private static final List<String> TRANSACTION_CONTROL = List.of("begin", "commit", "rollback", "savepoint",
             "release", "set ", "show ", "discard", "select $1", "start transaction");
 
@@ -181,6 +184,7 @@ public final class PgStats {
         double inserted = 0;
         double updated = 0;
         double deleted = 0;
+        double withRows = 0;
         for (var entry : to.calls().entrySet()) {
             long[] earlier = from.calls().getOrDefault(entry.getKey(), new long[2]);
             long calls = entry.getValue()[0] - earlier[0];
@@ -196,6 +200,9 @@ public final class PgStats {
                 updated += rows;
             } else if (q.startsWith("delete")) {
                 deleted += rows;
+            } else if (q.startsWith("with") && WRITES.matcher(q).find()) {
+                // a WITH statement that writes reports the rows of its final SELECT, not what each part changed
+                withRows += rows;
             }
         }
         f.put("statements", statements);
@@ -203,6 +210,7 @@ public final class PgStats {
         f.put("rows_inserted", inserted);
         f.put("rows_updated", updated);
         f.put("rows_deleted", deleted);
+        f.put("rows_returned_by_writing_with", withRows);
         return f;
     }
 
