@@ -4,6 +4,8 @@ import static dev.taskmesh.task.TestPerson.next;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskmesh.contract.agent.TaskAssignment;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -159,6 +161,27 @@ class SubmissionOverStompIT extends IntegrationTestBase {
 
         // the laptop's answer was sent before the phone submitted: had it reached the phone, it would come first
         assertThat(next(phoneAnswers, "phone's answer").get("requestId").asString()).isEqualTo("from-phone");
+    }
+
+    @Test
+    void refusesSubmissionsOnceTheSessionsTokenExpired() throws InterruptedException {
+        String user = unique("frank");
+        Instant expiry = Instant.now().plusSeconds(3);
+        TestPerson page = person(TOKENS.userExpiringIn(user, user, Duration.between(Instant.now(), expiry)));
+        BlockingQueue<JsonNode> answers = page.subscribe(ANSWERS);
+        page.send(SUBMIT, Map.of("request-id", "in-time"), Map.of("type", uniqueType()));
+        assertThat(next(answers, "answer before the expiry").get("status").asInt()).isEqualTo(201);
+
+        while (!Instant.now().isAfter(expiry.plusMillis(200))) {
+            Thread.sleep(100);
+        }
+        page.send(SUBMIT, Map.of("request-id", "too-late"), Map.of("type", uniqueType()));
+
+        assertThat(page.nextErrorFrame()).satisfiesAnyOf(
+                error -> assertThat(error).contains("has expired"),
+                error -> assertThat(error).startsWith("transport: ").contains("Connection closed"));
+        // a fresh token reads what was stored: the first task only
+        assertThat(get("/api/v1/tasks", TOKENS.user(user, user)).json().get("items").size()).isEqualTo(1);
     }
 
     @Test

@@ -79,6 +79,11 @@ public final class TestTokens {
         return sign(key, workerId, "worker-" + workerId, List.of(Claims.ROLE_WORKER), Duration.ofHours(1));
     }
 
+    /** A user token that expires after {@code ttl} (verifiers accept it until then plus their clock skew). */
+    public String userExpiringIn(String id, String name, Duration ttl) {
+        return sign(key, id, name, List.of(Claims.ROLE_USER), ttl);
+    }
+
     /** A user token that expired ten minutes ago. */
     public String expiredUser(String id, String name) {
         return sign(key, id, name, List.of(Claims.ROLE_USER), Duration.ofMinutes(-10));

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -61,6 +62,7 @@ public final class LocalPlatform implements AutoCloseable {
     private @Nullable AdminPassword adminPassword;
     private @Nullable LocalWorker localWorker;
     private @Nullable Duration startupTime;
+    private int postgresPort;
     private boolean closed;
 
     /** @param console where progress and warnings go, one message per call */
@@ -82,7 +84,7 @@ public final class LocalPlatform implements AutoCloseable {
             adminPassword = AdminPassword.resolve(config.adminPassword(), data);
             assignPorts();
 
-            EmbeddedDatabase db = EmbeddedDatabase.start(data.resolve("postgres"), config.postgresPort());
+            EmbeddedDatabase db = EmbeddedDatabase.start(data.resolve("postgres"), postgresPort);
             register(db);
             console.accept("PostgreSQL is up on 127.0.0.1:" + db.port() + " (data in " + data.resolve("postgres") + ")");
 
@@ -98,6 +100,14 @@ public final class LocalPlatform implements AutoCloseable {
             }
             awaitHealthy(launch(Component.API_GATEWAY, Component.API_GATEWAY.module(),
                     ServiceEnvironment.of(Component.API_GATEWAY, wiring), List.of()), started);
+            for (ChildProcess service : services) {
+                // a service that lost its port to another program exits, and that program may have answered its
+                // health check
+                if (!service.isAlive()) {
+                    throw new PlatformException(service.name() + " exited while the platform started; see "
+                            + service.logFile());
+                }
+            }
 
             if (config.startAgent()) {
                 startLocalAgent(data);
@@ -379,23 +389,29 @@ public final class LocalPlatform implements AutoCloseable {
         return data;
     }
 
+    /** The configured ports, checked free, and distinct free ones for those left at 0 (PostgreSQL's included). */
     private void assignPorts() {
         Map<Component, Integer> configured = Map.of(
                 Component.API_GATEWAY, config.gatewayPort(),
                 Component.WORKER_REGISTRY, config.registryPort(),
                 Component.TASK_SERVICE, config.taskServicePort(),
                 Component.RESULT_SERVICE, config.resultServicePort());
-        for (Component component : List.of(Component.WORKER_REGISTRY, Component.TASK_SERVICE,
-                Component.RESULT_SERVICE, Component.API_GATEWAY)) {
+        List<Component> components = List.of(Component.WORKER_REGISTRY, Component.TASK_SERVICE,
+                Component.RESULT_SERVICE, Component.API_GATEWAY);
+        int unset = (int) components.stream().filter(c -> configured.get(c) == 0).count()
+                + (config.postgresPort() == 0 ? 1 : 0);
+        Iterator<Integer> free = Ports.free(unset).iterator();
+        for (Component component : components) {
             int port = configured.get(component);
             if (port == 0) {
-                port = Ports.free();
+                port = free.next();
             } else {
                 String address = component == Component.API_GATEWAY ? config.listenAddress() : LocalPlatformConfig.LOOPBACK;
                 Ports.requireFree(port, address, component.module());
             }
             ports.put(component, port);
         }
+        postgresPort = config.postgresPort() == 0 ? free.next() : config.postgresPort();
     }
 
     private ChildProcess launch(Component component, String name, Map<String, String> environment,
