@@ -11,12 +11,17 @@ import jakarta.validation.Validator;
 import java.security.Principal;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.event.EventListener;
 import org.springframework.http.HttpStatus;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.simp.SimpMessageHeaderAccessor;
@@ -26,6 +31,7 @@ import org.springframework.messaging.handler.annotation.MessageMapping;
 import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
 import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Controller;
+import org.springframework.web.socket.messaging.SessionDisconnectEvent;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -38,7 +44,9 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Headers of the SEND: {@code request-id} (echoed in the reply, at most 200 characters) and {@code wait-seconds}
  * (0 to 60): the reply then waits for the task's outcome, like {@code POST /api/v1/tasks?waitSeconds=N}. The wait does
  * not hold the session: its later frames are handled meanwhile, and replies may arrive in another order than the
- * submissions.
+ * submissions. A session has at most {@code taskmesh.tasks.max-waits-per-session} such answers pending; one more
+ * submission with a wait is refused (429) before anything is stored, so a client cannot pile up waiters without
+ * bound.
  */
 @Controller
 class SubmissionMessages {
@@ -54,17 +62,22 @@ class SubmissionMessages {
     private final SimpMessageSendingOperations messaging;
     private final JsonMapper json;
     private final Validator validator;
+    private final int maxWaitsPerSession;
+    /** Answers each session still owes after a wait; forgotten when the session ends. */
+    private final Map<String, AtomicInteger> waiting = new ConcurrentHashMap<>();
     /** Replies after a wait read the task again: not on the thread that committed the outcome. */
     private final Executor afterWait = command -> Thread.ofVirtual().name("submission-reply").start(command);
 
     SubmissionMessages(TaskSubmissions submissions, TaskQueries queries, CompletionWaiters waiters,
-                       SimpMessageSendingOperations messaging, JsonMapper json, Validator validator) {
+                       SimpMessageSendingOperations messaging, JsonMapper json, Validator validator,
+                       TaskProperties properties) {
         this.submissions = submissions;
         this.queries = queries;
         this.waiters = waiters;
         this.messaging = messaging;
         this.json = json;
         this.validator = validator;
+        this.maxWaitsPerSession = properties.maxWaitsPerSession();
     }
 
     @MessageMapping("/tasks/submit")
@@ -79,18 +92,13 @@ class SubmissionMessages {
                 throw ApiException.badRequest(REQUEST_ID + " must be at most " + MAX_REQUEST_ID + " characters");
             }
             int waitSeconds = waitSeconds(headers.getFirstNativeHeader(WAIT_SECONDS));
-            TaskSubmissions.Submitted submitted = submissions.submit(parse(message.getPayload()),
-                    Caller.from((Authentication) principal));
-            TaskView task = submitted.task();
-            if (waitSeconds > 0 && !task.status().isFinal()) {
-                String id = requestId;
-                waiters.finalOrTimeout(task.id(), Duration.ofSeconds(waitSeconds),
-                                () -> queries.status(task.id()).map(TaskStatus::isFinal).orElse(true))
-                        .whenCompleteAsync((ignored, error) -> send(principal, sessionId,
-                                afterWait(id, submitted)), afterWait);
+            SubmitTaskRequest request = parse(message.getPayload());
+            if (waitSeconds > 0) {
+                submitAndWait(request, principal, sessionId, requestId, waitSeconds);
                 return;
             }
-            reply = SubmissionReply.of(requestId, submitted, task);
+            TaskSubmissions.Submitted submitted = submissions.submit(request, Caller.from((Authentication) principal));
+            reply = SubmissionReply.of(requestId, submitted, submitted.task());
         } catch (ApiException e) {
             reply = SubmissionReply.refused(requestId, e.status().value(), e.status().getReasonPhrase(),
                     String.valueOf(e.getMessage()));
@@ -100,6 +108,47 @@ class SubmissionMessages {
                     "The task could not be submitted; it was not stored");
         }
         send(principal, sessionId, reply);
+    }
+
+    /**
+     * Submits holding one of the session's waits; the answer goes out when the task has its outcome or the wait ends,
+     * from another thread, while the session goes on.
+     */
+    private void submitAndWait(SubmitTaskRequest request, Principal principal, String sessionId,
+                               @Nullable String requestId, int waitSeconds) {
+        AtomicInteger pending = reserveWait(sessionId);
+        TaskSubmissions.Submitted submitted;
+        try {
+            submitted = submissions.submit(request, Caller.from((Authentication) principal));
+        } catch (RuntimeException e) {
+            pending.decrementAndGet();
+            throw e;
+        }
+        TaskView task = submitted.task();
+        CompletableFuture<Void> done = task.status().isFinal() ? CompletableFuture.completedFuture(null)
+                : waiters.finalOrTimeout(task.id(), Duration.ofSeconds(waitSeconds),
+                        () -> queries.status(task.id()).map(TaskStatus::isFinal).orElse(true));
+        done.whenCompleteAsync((ignored, error) -> {
+            pending.decrementAndGet();
+            send(principal, sessionId, afterWait(requestId, submitted));
+        }, afterWait);
+    }
+
+    /** One more answer this session waits for, or 429 when it already waits for as many as it may. */
+    private AtomicInteger reserveWait(String sessionId) {
+        AtomicInteger pending = waiting.computeIfAbsent(sessionId, id -> new AtomicInteger());
+        if (pending.incrementAndGet() > maxWaitsPerSession) {
+            pending.decrementAndGet();
+            throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, "This session already waits for "
+                    + maxWaitsPerSession + " outcomes (taskmesh.tasks.max-waits-per-session); submit without "
+                    + WAIT_SECONDS + " or wait for an answer first. Nothing was stored.");
+        }
+        return pending;
+    }
+
+    @EventListener
+    void onDisconnect(SessionDisconnectEvent event) {
+        waiting.remove(event.getSessionId());
     }
 
     /** The task as it is at the end of the wait; as it was submitted when it cannot be read (it is stored). */
