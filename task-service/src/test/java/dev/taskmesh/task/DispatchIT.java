@@ -196,6 +196,25 @@ class DispatchIT extends IntegrationTestBase {
     }
 
     @Test
+    void aTaskOnlyOneOfManyIdleAgentsCanRunReachesIt() {
+        // a round stops claiming once the queue holds nothing claimable; the other agents' empty claims must not
+        // make it stop while the task is still queued, whatever order the round offers the agents in
+        List<TestAgent> others = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            TestAgent other = agent(uniqueType());
+            other.heartbeat(4);
+            others.add(other);
+        }
+        String type = uniqueType();
+        TestAgent able = agent(type);
+        able.heartbeat(4);
+        String id = submit(alice, "{\"type\": \"" + type + "\"}").get("id").asString();
+
+        assertThat(able.nextAssignment().taskId()).hasToString(id);
+        others.forEach(other -> assertThat(other.assignments).isEmpty());
+    }
+
+    @Test
     void targetedTaskGoesOnlyToTheNamedWorker() {
         String type = uniqueType();
         TestAgent named = agent(type);
