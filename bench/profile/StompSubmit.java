@@ -14,10 +14,11 @@ import org.springframework.web.socket.messaging.WebSocketStompClient;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Submits no-op tasks over one STOMP session (SEND /app/tasks/submit, one at a time, each waited for), for
- * cpu_per_task.py: {@code java -cp <bench classpath> StompSubmit.java <gateway url> <token> <n> <wait-seconds>}.
+ * Submits no-op tasks over one STOMP session (SEND /app/tasks/submit), for cpu_per_task.py:
+ * {@code java -cp <bench classpath> StompSubmit.java <gateway url> <token> <n> <wait-seconds> [window]}. With a
+ * window of 1 (the default) each SEND is answered before the next; with more, up to that many are unanswered.
  * Reads "go" on stdin before the measured tasks (after 200 of warm-up) and prints one line of JSON at the end:
- * the p50/p90/p99 of the submissions in ms.
+ * the p50/p90/p99 of the submissions in ms (from each SEND to its answer).
  */
 public class StompSubmit {
 
@@ -25,6 +26,7 @@ public class StompSubmit {
         String url = args[0].replaceFirst("^http", "ws") + "/ws/events";
         int n = Integer.parseInt(args[2]);
         String wait = args[3];
+        int window = args.length > 4 ? Integer.parseInt(args[4]) : 1;
         var client = new WebSocketStompClient(new StandardWebSocketClient());
         client.setMessageConverter(new JacksonJsonMessageConverter());
         StompHeaders connect = new StompHeaders();
@@ -41,11 +43,11 @@ public class StompSubmit {
                 answers.add((JsonNode) payload);
             }
         });
-        submit(session, answers, 200, wait);
+        submit(session, answers, 200, wait, window);
         System.out.println("ready");
         System.out.flush();
         new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
-        double[] ms = submit(session, answers, n, wait);
+        double[] ms = submit(session, answers, n, wait, window);
         java.util.Arrays.sort(ms);
         System.out.printf("{\"p50_ms\": %.2f, \"p90_ms\": %.2f, \"p99_ms\": %.2f}%n", ms[n / 2], ms[n * 9 / 10],
                 ms[n * 99 / 100]);
@@ -54,21 +56,27 @@ public class StompSubmit {
         System.exit(0);
     }
 
-    private static double[] submit(StompSession session, BlockingQueue<JsonNode> answers, int n, String wait)
-            throws InterruptedException {
+    private static double[] submit(StompSession session, BlockingQueue<JsonNode> answers, int n, String wait,
+                                   int window) throws InterruptedException {
         double[] ms = new double[n];
-        for (int i = 0; i < n; i++) {
-            long t0 = System.nanoTime();
-            StompHeaders headers = new StompHeaders();
-            headers.setDestination("/app/tasks/submit");
-            headers.add("request-id", Integer.toString(i));
-            headers.add("wait-seconds", wait);
-            session.send(headers, Map.of("type", "noop", "input", Map.of()));
+        long[] sentAt = new long[n];
+        int sent = 0;
+        for (int answered = 0; answered < n; answered++) {
+            while (sent < n && sent - answered < window) {
+                StompHeaders headers = new StompHeaders();
+                headers.setDestination("/app/tasks/submit");
+                headers.add("request-id", Integer.toString(sent));
+                headers.add("wait-seconds", wait);
+                sentAt[sent] = System.nanoTime();
+                session.send(headers, Map.of("type", "noop", "input", Map.of()));
+                sent++;
+            }
             JsonNode answer = answers.poll(60, TimeUnit.SECONDS);
             if (answer == null || answer.path("status").asInt() != 201) {
                 throw new IllegalStateException("answer: " + answer);
             }
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+            int request = Integer.parseInt(answer.path("requestId").asString());
+            ms[request] = (System.nanoTime() - sentAt[request]) / 1e6;
         }
         return ms;
     }

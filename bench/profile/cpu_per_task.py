@@ -25,6 +25,9 @@ ap.add_argument("--single", type=int, default=0, help="tasks submitted one per r
 ap.add_argument("--gets", type=int, default=0, help="GET /api/v1/tasks/{id} requests (0: skip)")
 ap.add_argument("--rt", type=int, default=0, help="sequential round trips (0: skip)")
 ap.add_argument("--stomp", type=int, default=0, help="tasks submitted one SEND at a time over STOMP (0: skip)")
+ap.add_argument("--stomp-pipelined", type=int, default=0,
+                help="tasks submitted over STOMP with up to --window SENDs unanswered (0: skip)")
+ap.add_argument("--window", type=int, default=100, help="unanswered SENDs of --stomp-pipelined")
 ap.add_argument("--stomp-rt", type=int, default=0, help="sequential round trips over STOMP with wait-seconds (0: skip)")
 ap.add_argument("--agent-jvm", default="-XX:+UseSerialGC -Xss512k -Xms16m -Xmx128m")
 ap.add_argument("--jfr", default="", help="folder: JFR-record every platform JVM and the agents during the workload")
@@ -254,12 +257,12 @@ def run_rt():
     return {"p50_ms": q(0.5), "p90_ms": q(0.9), "p99_ms": q(0.99)}
 
 
-def stomp_driver(n, wait):
+def stomp_driver(n, wait, window=1):
     """StompSubmit.java on the bench's classpath (bench/run.sh builds it); warmed up before the measured part."""
     bench = f"{a.repo}/bench/taskmesh-bench/target"
     cp = f"{bench}/classes:" + open(f"{bench}/classpath.txt").read().strip()
     p = subprocess.Popen([JAVA, "-cp", cp, f"{a.repo}/bench/profile/StompSubmit.java", f"http://127.0.0.1:{a.port}",
-                          api.token, str(n), str(wait)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                          api.token, str(n), str(wait), str(window)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert p.stdout.readline().strip() == "ready"
     return p
 
@@ -301,6 +304,9 @@ try:
     if a.stomp:
         driver = stomp_driver(a.stomp, 0)
         measure("stomp", lambda: run_stomp(driver, True), a.stomp)
+    if a.stomp_pipelined:
+        driver = stomp_driver(a.stomp_pipelined, 0, a.window)
+        measure("stomp_pipelined", lambda: run_stomp(driver, True), a.stomp_pipelined)
     if a.stomp_rt:
         driver = stomp_driver(a.stomp_rt, 10)
         measure("stomp_rt", lambda: run_stomp(driver, False), a.stomp_rt)

@@ -70,6 +70,16 @@ class TaskIntakeIT extends IntegrationTestBase {
     }
 
     @Test
+    void refusesTheCharacterNulWhichPostgresCannotStore() {
+        Response input = post(ApiPaths.TASKS, alice, "{\"type\": \"x\", \"input\": {\"a\": [\"b\\u0000\"]}}");
+        assertThat(input.status()).isEqualTo(400);
+        assertThat(input.json().get("detail").asString()).contains("input").contains("U+0000");
+        Response key = post(ApiPaths.TASKS, alice, "{\"type\": \"x\", \"idempotencyKey\": \"k\\u0000\"}");
+        assertThat(key.status()).isEqualTo(400);
+        assertThat(key.json().get("detail").asString()).contains("idempotencyKey");
+    }
+
+    @Test
     void refusesCommandWithoutArgvOrWithNonStringArguments() {
         Response noArgv = post(ApiPaths.TASKS, alice, "{\"type\": \"command\", \"input\": {}}");
         assertThat(noArgv.status()).isEqualTo(400);

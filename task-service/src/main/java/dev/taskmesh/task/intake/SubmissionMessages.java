@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -85,7 +86,6 @@ class SubmissionMessages {
         StompHeaderAccessor headers = StompHeaderAccessor.wrap(message);
         String sessionId = String.valueOf(headers.getSessionId());
         String requestId = headers.getFirstNativeHeader(REQUEST_ID);
-        SubmissionReply reply;
         try {
             if (requestId != null && requestId.length() > MAX_REQUEST_ID) {
                 requestId = null;
@@ -93,45 +93,66 @@ class SubmissionMessages {
             }
             int waitSeconds = waitSeconds(headers.getFirstNativeHeader(WAIT_SECONDS));
             SubmitTaskRequest request = parse(message.getPayload());
-            if (waitSeconds > 0) {
-                submitAndWait(request, principal, sessionId, requestId, waitSeconds);
-                return;
+            @Nullable AtomicInteger waitHeld = waitSeconds > 0 ? reserveWait(sessionId) : null;
+            String id = requestId;
+            try {
+                // the session's next frames are handled while this one is stored, possibly with them in one commit
+                submissions.submitAsync(request, Caller.from((Authentication) principal))
+                        .whenComplete((submitted, error) -> {
+                            if (error != null || waitHeld == null) {
+                                release(waitHeld);
+                                send(principal, sessionId, error != null ? refusal(id, error)
+                                        : SubmissionReply.of(id, submitted, submitted.task()));
+                            } else {
+                                answerAfterWait(submitted, principal, sessionId, id, waitSeconds, waitHeld);
+                            }
+                        });
+            } catch (RuntimeException e) {
+                release(waitHeld);
+                throw e;
             }
-            TaskSubmissions.Submitted submitted = submissions.submit(request, Caller.from((Authentication) principal));
-            reply = SubmissionReply.of(requestId, submitted, submitted.task());
-        } catch (ApiException e) {
-            reply = SubmissionReply.refused(requestId, e.status().value(), e.status().getReasonPhrase(),
-                    String.valueOf(e.getMessage()));
         } catch (RuntimeException e) {
-            log.warn("Submission over STOMP failed: {}", e.toString());
-            reply = SubmissionReply.refused(requestId, 500, "Internal Server Error",
-                    "The task could not be submitted; it was not stored");
+            send(principal, sessionId, refusal(requestId, e));
         }
-        send(principal, sessionId, reply);
+    }
+
+    private static SubmissionReply refusal(@Nullable String requestId, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof ApiException e) {
+            return SubmissionReply.refused(requestId, e.status().value(), e.status().getReasonPhrase(),
+                    String.valueOf(e.getMessage()));
+        }
+        log.warn("Submission over STOMP failed: {}", cause.toString());
+        return SubmissionReply.refused(requestId, 500, "Internal Server Error",
+                "The task could not be submitted; it was not stored");
     }
 
     /**
-     * Submits holding one of the session's waits; the answer goes out when the task has its outcome or the wait ends,
-     * from another thread, while the session goes on.
+     * Answers with the outcome when the task has it or the wait ends, from another thread, while the session goes
+     * on; the session's wait is given back then.
      */
-    private void submitAndWait(SubmitTaskRequest request, Principal principal, String sessionId,
-                               @Nullable String requestId, int waitSeconds) {
-        AtomicInteger pending = reserveWait(sessionId);
-        TaskSubmissions.Submitted submitted;
-        try {
-            submitted = submissions.submit(request, Caller.from((Authentication) principal));
-        } catch (RuntimeException e) {
-            pending.decrementAndGet();
-            throw e;
-        }
+    private void answerAfterWait(TaskSubmissions.Submitted submitted, Principal principal, String sessionId,
+                                 @Nullable String requestId, int waitSeconds, AtomicInteger waitHeld) {
         TaskView task = submitted.task();
-        CompletableFuture<Void> done = task.status().isFinal() ? CompletableFuture.completedFuture(null)
-                : waiters.finalOrTimeout(task.id(), Duration.ofSeconds(waitSeconds),
-                        () -> queries.status(task.id()).map(TaskStatus::isFinal).orElse(true));
+        CompletableFuture<Void> done;
+        try {
+            done = task.status().isFinal() ? CompletableFuture.completedFuture(null)
+                    : waiters.finalOrTimeout(task.id(), Duration.ofSeconds(waitSeconds),
+                            () -> queries.status(task.id()).map(TaskStatus::isFinal).orElse(true));
+        } catch (RuntimeException e) {
+            log.warn("Cannot wait for task {}: {}", task.id(), e.toString());
+            done = CompletableFuture.completedFuture(null);
+        }
         done.whenCompleteAsync((ignored, error) -> {
-            pending.decrementAndGet();
+            release(waitHeld);
             send(principal, sessionId, afterWait(requestId, submitted));
         }, afterWait);
+    }
+
+    private static void release(@Nullable AtomicInteger waitHeld) {
+        if (waitHeld != null) {
+            waitHeld.decrementAndGet();
+        }
     }
 
     /** One more answer this session waits for, or 429 when it already waits for as many as it may. */

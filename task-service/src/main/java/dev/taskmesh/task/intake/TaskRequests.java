@@ -194,6 +194,9 @@ public class TaskRequests {
             checkCommandInput(input);
         }
         SubmitTaskRequest.Requirements r = request.requirements();
+        refuseNul("idempotencyKey", request.idempotencyKey() == null ? List.of() : List.of(request.idempotencyKey()));
+        refuseNul("targetWorkers", targetWorkers);
+        refuseNul("requirements.labels", r == null || r.labels() == null ? List.of() : r.labels());
         Requirements requirements = r == null ? Requirements.NONE
                 : new Requirements(orZero(r.cpus()), r.memoryMb() == null ? 0 : r.memoryMb(), orZero(r.gpus()),
                         r.gpuMemoryMb() == null ? 0 : r.gpuMemoryMb(), r.labels() == null ? List.of() : r.labels());
@@ -214,7 +217,42 @@ public class TaskRequests {
         if (!input.isObject()) {
             throw new InvalidTask("input", "must be a JSON object");
         }
+        if (holdsNul(input)) {
+            // PostgreSQL's jsonb refuses it; said here, before anything is stored, instead of failing the insert
+            throw new InvalidTask("input", "must not contain the character U+0000 (in a name or a string)");
+        }
         return input;
+    }
+
+    /** PostgreSQL's text refuses U+0000 as its jsonb does. */
+    private static void refuseNul(String field, List<String> values) {
+        for (String value : values) {
+            if (value.indexOf('\0') >= 0) {
+                throw new InvalidTask(field, "must not contain the character U+0000");
+            }
+        }
+    }
+
+    private static boolean holdsNul(JsonNode node) {
+        if (node.isString()) {
+            return node.asString().indexOf('\0') >= 0;
+        }
+        if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> property : node.properties()) {
+                if (property.getKey().indexOf('\0') >= 0 || holdsNul(property.getValue())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (node.isArray()) {
+            for (JsonNode element : node) {
+                if (holdsNul(element)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** A command runs {@code argv} directly (no shell) with {@code env} added to the agent's environment. */

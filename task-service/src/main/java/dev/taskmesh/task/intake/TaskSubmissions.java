@@ -8,6 +8,9 @@ import dev.taskmesh.task.lifecycle.TaskQueries;
 import dev.taskmesh.task.lifecycle.TaskRow;
 import dev.taskmesh.task.lifecycle.TaskView;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.springframework.stereotype.Component;
 
 /**
@@ -18,16 +21,18 @@ import org.springframework.stereotype.Component;
 @Component
 class TaskSubmissions {
 
-    private final TaskLifecycle lifecycle;
+    private static final Executor READS = command -> Thread.ofVirtual().name("submission-read").start(command);
+
     private final TaskQueries queries;
     private final TaskRequests requests;
     private final FanOut fanOut;
+    private final GroupCommit groupCommit;
 
-    TaskSubmissions(TaskLifecycle lifecycle, TaskQueries queries, TaskRequests requests, FanOut fanOut) {
-        this.lifecycle = lifecycle;
+    TaskSubmissions(TaskQueries queries, TaskRequests requests, FanOut fanOut, GroupCommit groupCommit) {
         this.queries = queries;
         this.requests = requests;
         this.fanOut = fanOut;
+        this.groupCommit = groupCommit;
     }
 
     /**
@@ -38,24 +43,43 @@ class TaskSubmissions {
     }
 
     /**
-     * Submits a task; a body of {@code type: group} with {@code children}, or with {@code broadcast}, submits a group
-     * parent and its children in one transaction.
+     * Submits a task and waits until it is stored; a body of {@code type: group} with {@code children}, or with
+     * {@code broadcast}, submits a group parent and its children in one transaction.
      */
     Submitted submit(SubmitTaskRequest request, Caller caller) {
+        try {
+            return submitAsync(request, caller).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Submits a task; the answer completes once it is stored. A single task shares its transaction with those
+     * submitted at the same moment ({@link GroupCommit}); its answer completes on the committer's thread, which the
+     * caller should not keep long. What the request alone shows to be wrong is
+     * thrown at once, before anything is stored.
+     */
+    CompletableFuture<Submitted> submitAsync(SubmitTaskRequest request, Caller caller) {
         TaskController.requirePerson(caller);
         boolean single = request.children() == null && !TaskRow.GROUP_TYPE.equals(request.type())
                 && request.broadcast() == null;
-        TaskLifecycle.Submission submission;
-        if (single) {
-            submission = lifecycle.submit(requests.toNewTask(request, caller.id(), caller.name()));
-        } else {
+        if (!single) {
             TaskRequests.Group group = group(request, caller);
-            submission = fanOut.submitGroup(group.parent(), group.children());
+            TaskLifecycle.Submission submission = fanOut.submitGroup(group.parent(), group.children());
+            return CompletableFuture.completedFuture(new Submitted(queries.view(submission.task()),
+                    submission.created()));
         }
-        // a single task just stored has no attempts and no children: nothing to read back
-        TaskView view = single && submission.created() ? queries.viewOfNew(submission.task())
-                : queries.view(submission.task());
-        return new Submitted(view, submission.created());
+        return groupCommit.submit(requests.toNewTask(request, caller.id(), caller.name()))
+                .thenCompose(submission -> submission.created()
+                        // a single task just stored has no attempts and no children: nothing to read back
+                        ? CompletableFuture.completedFuture(new Submitted(queries.viewOfNew(submission.task()), true))
+                        // an earlier task is read on a thread of its own, not on the committer's
+                        : CompletableFuture.supplyAsync(() -> new Submitted(queries.view(submission.task()), false),
+                                READS));
     }
 
     private TaskRequests.Group group(SubmitTaskRequest request, Caller caller) {

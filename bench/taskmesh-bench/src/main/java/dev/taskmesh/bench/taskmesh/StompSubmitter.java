@@ -92,6 +92,38 @@ final class StompSubmitter implements AutoCloseable {
         }
     }
 
+    /**
+     * Submits {@code count} copies of the task with up to {@code window} SENDs unanswered, as a STOMP client's
+     * publish does not wait for the answer; returns once every answer arrived, each checked for 201.
+     */
+    void submitPipelined(Object task, int count, int window) {
+        long sent = 0;
+        long answered = 0;
+        try {
+            while (answered < count) {
+                while (sent < count && sent - answered < window) {
+                    StompHeaders headers = new StompHeaders();
+                    headers.setDestination("/app/tasks/submit");
+                    headers.add("request-id", Long.toString(++requests));
+                    session.send(headers, task);
+                    sent++;
+                }
+                JsonNode answer = answers.poll(ANSWER_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+                if (answer == null) {
+                    throw new IllegalStateException((sent - answered) + " submissions unanswered after "
+                            + ANSWER_TIMEOUT.toSeconds() + " s");
+                }
+                if (answer.path("status").asInt() != 201) {
+                    throw new IllegalStateException("STOMP submit: " + answer);
+                }
+                answered++;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public void close() {
         try {

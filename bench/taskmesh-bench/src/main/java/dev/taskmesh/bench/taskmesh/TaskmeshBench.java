@@ -44,6 +44,8 @@ public final class TaskmeshBench {
     private static final String H = PgStats.HARNESS_MARK + " ";
     private static final String RT_HTTP = "POST /api/v1/tasks?waitSeconds=10 (submit and wait in one request)";
     private static final String RT_STOMP = "STOMP SEND /app/tasks/submit with wait-seconds: 10 on an open session";
+    /** Unanswered SENDs a pipelining STOMP client keeps: enough to cover a commit, bounded by the server's waits. */
+    static final int STOMP_WINDOW = 100;
     private static final String RT_POLL = "poll GET /api/v1/tasks/{id} every 1 ms";
 
     private final Options options;
@@ -113,7 +115,7 @@ public final class TaskmeshBench {
                 try (var agents = new RealAgents(api, agentJar, jvm.get(Component.WORKER_AGENT), workers, slots,
                         prefetch, work, ++round)) {
                     warmUp();
-                    for (String submit : List.of("single", "stomp", "batch")) {
+                    for (String submit : List.of("single", "stomp", "pipelined", "batch")) {
                         if (submit.equals("batch") && batchSupport == null) {
                             batchSupport = probeBatch();
                         }
@@ -193,17 +195,24 @@ public final class TaskmeshBench {
         c.put("task", "{\"type\":\"noop\",\"input\":{}} (built-in handler)");
         c.put("client", "one java.net.http client, one request at a time, admin token; STOMP: one session on"
                 + " /ws/events through the gateway (Spring's WebSocketStompClient), one SEND /app/tasks/submit at a"
-                + " time, each waited for on /user/queue/submissions");
+                + " time, each waited for on /user/queue/submissions; pipelined: up to " + STOMP_WINDOW
+                + " SENDs unanswered, every answer checked for 201");
         c.put("batch", "POST /api/v1/tasks:batch?view=ids {\"tasks\":[...]} of up to " + batchSize);
         c.put("end_of_run", "max(finished_at) in tasks.tasks (the recorded result)");
         return c;
     }
 
-    /** "single" and "stomp" are both one request per task: over HTTP, and as a SEND on an open STOMP session. */
+    /**
+     * "single", "stomp" and "pipelined" are all one request per task: over HTTP, as a SEND on an open STOMP session
+     * with each answer awaited before the next SEND, and as SENDs with up to {@value #STOMP_WINDOW} unanswered (as a
+     * STOMP client's publish does not wait; every answer is still checked).
+     */
     private static Map<String, Object> variant(String submit, int workers) {
         return switch (submit) {
             case "single" -> Map.of("submit", "single", "via", "HTTP", "workers", workers);
             case "stomp" -> Map.of("submit", "single", "via", "STOMP", "workers", workers);
+            case "pipelined" -> Map.of("submit", "single", "via", "STOMP, " + STOMP_WINDOW + " in flight", "workers",
+                    workers);
             default -> Map.of("submit", submit, "workers", workers);
         };
     }
@@ -255,6 +264,10 @@ public final class TaskmeshBench {
                         throw new IllegalStateException("STOMP submit: " + answer);
                     }
                 }
+            }
+        } else if (submit.equals("pipelined")) {
+            try (var stomp = new StompSubmitter(api.baseUrl(), api.adminToken())) {
+                stomp.submitPipelined(NOOP, tasks, STOMP_WINDOW);
             }
         } else {
             for (int left = tasks; left > 0; left -= batchSize) {
