@@ -129,7 +129,8 @@ class SubmissionMessages {
 
     /**
      * Answers with the outcome when the task has it or the wait ends, from another thread, while the session goes
-     * on; the session's wait is given back then.
+     * on; the session's wait is given back then. Called on the committer's thread: its one read (whether the task
+     * ended before its waiter was registered) costs less there than a hop to another thread would add to a round trip.
      */
     private void answerAfterWait(TaskSubmissions.Submitted submitted, Principal principal, String sessionId,
                                  @Nullable String requestId, int waitSeconds, AtomicInteger waitHeld) {
