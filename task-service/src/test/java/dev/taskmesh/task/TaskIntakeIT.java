@@ -71,12 +71,19 @@ class TaskIntakeIT extends IntegrationTestBase {
 
     @Test
     void refusesTheCharacterNulWhichPostgresCannotStore() {
-        Response input = post(ApiPaths.TASKS, alice, "{\"type\": \"x\", \"input\": {\"a\": [\"b\\u0000\"]}}");
+        String nul = userToken("nul-" + uniqueType());
+        Response input = post(ApiPaths.TASKS, nul, "{\"type\": \"x\", \"input\": {\"a\": [\"b\\u0000\"]}}");
         assertThat(input.status()).isEqualTo(400);
         assertThat(input.json().get("detail").asString()).contains("input").contains("U+0000");
-        Response key = post(ApiPaths.TASKS, alice, "{\"type\": \"x\", \"idempotencyKey\": \"k\\u0000\"}");
+        Response key = post(ApiPaths.TASKS, nul, "{\"type\": \"x\", \"idempotencyKey\": \"k\\u0000\"}");
         assertThat(key.status()).isEqualTo(400);
         assertThat(key.json().get("detail").asString()).contains("idempotencyKey");
+        Response groupKey = post(ApiPaths.TASKS, nul, "{\"type\": \"group\", \"idempotencyKey\": \"g\\u0000\","
+                + " \"children\": [{\"type\": \"x\"}]}");
+        assertThat(groupKey.status()).isEqualTo(400);
+        assertThat(groupKey.json().get("detail").asString()).contains("idempotencyKey");
+        // none of them was stored
+        assertThat(get(ApiPaths.TASKS, nul).json().get("items").size()).isZero();
     }
 
     @Test

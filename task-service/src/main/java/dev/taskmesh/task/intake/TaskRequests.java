@@ -182,7 +182,15 @@ public class TaskRequests {
 
     private NewTask groupParent(SubmitTaskRequest request, String owner, String ownerName, JsonNode input) {
         return new NewTask(TaskRow.GROUP_TYPE, owner, ownerName, input, Requirements.NONE, orZero(request.priority()),
-                null, 1, blankToNull(request.idempotencyKey()), List.of());
+                null, 1, idempotencyKey(request), List.of());
+    }
+
+    private static @Nullable String idempotencyKey(SubmitTaskRequest request) {
+        String key = blankToNull(request.idempotencyKey());
+        if (key != null) {
+            refuseNul("idempotencyKey", List.of(key));
+        }
+        return key;
     }
 
     private NewTask plain(SubmitTaskRequest request, String owner, String ownerName, List<String> targetWorkers) {
@@ -194,7 +202,6 @@ public class TaskRequests {
             checkCommandInput(input);
         }
         SubmitTaskRequest.Requirements r = request.requirements();
-        refuseNul("idempotencyKey", request.idempotencyKey() == null ? List.of() : List.of(request.idempotencyKey()));
         refuseNul("targetWorkers", targetWorkers);
         refuseNul("requirements.labels", r == null || r.labels() == null ? List.of() : r.labels());
         Requirements requirements = r == null ? Requirements.NONE
@@ -207,7 +214,7 @@ public class TaskRequests {
         return new NewTask(request.type(), owner, ownerName, input, requirements,
                 orZero(request.priority()), request.timeoutSeconds(),
                 request.maxAttempts() == null ? properties.defaultMaxAttempts() : request.maxAttempts(),
-                blankToNull(request.idempotencyKey()), targetWorkers, queueTimeout,
+                idempotencyKey(request), targetWorkers, queueTimeout,
                 retry == null ? null : retry.backoffSeconds(), retry == null ? null : retry.maxBackoffSeconds());
     }
 

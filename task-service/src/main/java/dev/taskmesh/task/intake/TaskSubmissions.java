@@ -60,8 +60,8 @@ class TaskSubmissions {
     /**
      * Submits a task; the answer completes once it is stored. A single task shares its transaction with those
      * submitted at the same moment ({@link GroupCommit}); its answer completes on the committer's thread, which the
-     * caller should not keep long. What the request alone shows to be wrong is
-     * thrown at once, before anything is stored.
+     * caller should not keep long. What the request alone shows to be wrong is thrown at once, before anything is
+     * stored.
      */
     CompletableFuture<Submitted> submitAsync(SubmitTaskRequest request, Caller caller) {
         TaskController.requirePerson(caller);
