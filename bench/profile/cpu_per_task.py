@@ -29,6 +29,8 @@ ap.add_argument("--stomp-pipelined", type=int, default=0,
                 help="tasks submitted over STOMP with up to --window SENDs unanswered (0: skip)")
 ap.add_argument("--window", type=int, default=100, help="unanswered SENDs of --stomp-pipelined")
 ap.add_argument("--stomp-rt", type=int, default=0, help="sequential round trips over STOMP with wait-seconds (0: skip)")
+ap.add_argument("--agent-jar", default="", help="the agents' jar (default: this repository's worker-agent), e.g. an "
+                "older build, to compare agents against one platform")
 ap.add_argument("--agent-jvm", default="-XX:+UseSerialGC -Xss512k -Xms16m -Xmx128m")
 ap.add_argument("--jfr", default="", help="folder: JFR-record every platform JVM and the agents during the workload")
 a = ap.parse_args()
@@ -152,7 +154,7 @@ for i in range(a.agents):
                TASKMESH_WORKER_TOKEN=w["token"], TASKMESH_WORK_DIR=f"{a.data}/perf-agents/{w['id']}",
                TASKMESH_SLOTS=str(a.slots), TASKMESH_PREFETCH=str(a.prefetch), PERF_DATA=a.data)
     log = open(f"{a.data}/perf-agent-{i}.log", "w")
-    agents.append(subprocess.Popen([JAVA] + a.agent_jvm.split() + ["-jar", f"{a.repo}/worker-agent/target/worker-agent-exec.jar", "agent"],
+    agents.append(subprocess.Popen([JAVA] + a.agent_jvm.split() + ["-jar", a.agent_jar or f"{a.repo}/worker-agent/target/worker-agent-exec.jar", "agent"],
                                    env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
     wid = w["id"]
     for _ in range(240):

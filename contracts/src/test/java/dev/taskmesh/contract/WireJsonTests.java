@@ -3,6 +3,8 @@ package dev.taskmesh.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskmesh.contract.agent.Capabilities;
+import dev.taskmesh.contract.agent.CompletionReceipt;
+import dev.taskmesh.contract.agent.CompletionReceipts;
 import dev.taskmesh.contract.agent.ChildFinished;
 import dev.taskmesh.contract.agent.ChildSubmission;
 import dev.taskmesh.contract.agent.ChildSubmitted;
@@ -14,7 +16,9 @@ import dev.taskmesh.contract.agent.OutputFile;
 import dev.taskmesh.contract.agent.Outcome;
 import dev.taskmesh.contract.agent.RunningAttempt;
 import dev.taskmesh.contract.agent.TaskAssignment;
+import dev.taskmesh.contract.agent.TaskAssignments;
 import dev.taskmesh.contract.agent.TaskCompletion;
+import dev.taskmesh.contract.agent.TaskCompletions;
 import dev.taskmesh.contract.agent.TaskLog;
 import dev.taskmesh.contract.agent.TaskProgress;
 import dev.taskmesh.contract.agent.WorkerHeartbeats;
@@ -117,6 +121,37 @@ class WireJsonTests {
         assertThat(roundTrip(refused, ChildSubmitted.class)).isEqualTo(refused);
         assertThat(roundTrip(finished, ChildFinished.class)).isEqualTo(finished);
         assertThat(WireJson.mapper().writeValueAsString(submitted)).contains("\"requestId\":\"2-1\"", "\"taskId\"");
+    }
+
+    @Test
+    void sizeBoundIsNeverBelowTheBytesWritten() {
+        String[] inputs = {
+                "{}",
+                "{\"argv\": [\"python3\", \"train.py\"], \"env\": {\"SEED\": \"7\"}, \"n\": -12.5e300, \"ok\": true}",
+                "{\"control\": \"\\u0001\\u001f\\t\\n\", \"quote\": \"\\\"\\\\\", \"big\": 123456789012345678901234567890}",
+                "{\"ünïcödé €\": \"日本語のテキスト\", \"emoji\": \"\uD83D\uDE80\uD83D\uDE80\", \"nested\": [[[null, false]]]}",
+        };
+        for (String input : inputs) {
+            JsonNode node = WireJson.mapper().readTree(input);
+            int written = WireJson.mapper().writeValueAsBytes(node).length;
+            assertThat(WireJson.sizeBound(node)).as(input).isGreaterThanOrEqualTo(written);
+        }
+    }
+
+    @Test
+    void batchesSurviveRoundTrip() {
+        var assignment = new TaskAssignment(TASK, 1, "noop", WireJson.mapper().readTree("{\"i\": 1}"), null, "alice",
+                AT, Map.of());
+        var completion = new TaskCompletion(TASK, 1, Outcome.SUCCEEDED, null, null, false, List.of(), AT, AT,
+                WireJson.mapper().readTree("{\"ok\": true}"));
+        var receipt = new CompletionReceipt(TASK, 1, false, "stale");
+
+        assertThat(roundTrip(new TaskAssignments(List.of(assignment, assignment)), TaskAssignments.class).assignments())
+                .containsExactly(assignment, assignment);
+        assertThat(roundTrip(new TaskCompletions(List.of(completion)), TaskCompletions.class).completions())
+                .containsExactly(completion);
+        assertThat(roundTrip(new CompletionReceipts(List.of(receipt)), CompletionReceipts.class).receipts())
+                .containsExactly(receipt);
     }
 
     private static <T> T roundTrip(T value, Class<T> type) {

@@ -9,12 +9,14 @@ import dev.taskmesh.contract.agent.ChildFinished;
 import dev.taskmesh.contract.agent.ChildSubmission;
 import dev.taskmesh.contract.agent.ChildSubmitted;
 import dev.taskmesh.contract.agent.CompletionReceipt;
+import dev.taskmesh.contract.agent.CompletionReceipts;
 import dev.taskmesh.contract.agent.Gpu;
 import dev.taskmesh.contract.agent.Heartbeat;
 import dev.taskmesh.contract.agent.Outcome;
 import dev.taskmesh.contract.agent.ProtocolError;
 import dev.taskmesh.contract.agent.RunningAttempt;
 import dev.taskmesh.contract.agent.TaskAssignment;
+import dev.taskmesh.contract.agent.TaskAssignments;
 import dev.taskmesh.contract.agent.TaskCancellation;
 import dev.taskmesh.contract.agent.TaskCompletion;
 import dev.taskmesh.contract.agent.TaskProgress;
@@ -58,11 +60,16 @@ final class TestAgent implements AutoCloseable {
     final BlockingQueue<ProtocolError> errors = new LinkedBlockingQueue<>();
     final BlockingQueue<ChildSubmitted> submissions = new LinkedBlockingQueue<>();
     final BlockingQueue<ChildFinished> childrenFinished = new LinkedBlockingQueue<>();
+    /** Batch frames, for an agent that announced batches at CONNECT. */
+    final BlockingQueue<TaskAssignments> assignmentBatches = new LinkedBlockingQueue<>();
+    final BlockingQueue<CompletionReceipts> receiptBatches = new LinkedBlockingQueue<>();
+    private final boolean speaksBatches;
     private @Nullable StompSession session;
     private Capabilities capabilities;
 
-    private TestAgent(String workerId, List<String> taskTypes) {
+    private TestAgent(String workerId, List<String> taskTypes, boolean speaksBatches) {
         this.workerId = workerId;
+        this.speaksBatches = speaksBatches;
         this.capabilities = new Capabilities(8, 16_384, List.of(), taskTypes, List.of(), 4, "test-host", "test");
         this.client = new WebSocketStompClient(new StandardWebSocketClient());
         client.setMessageConverter(new JacksonJsonMessageConverter(WireJson.mapper()));
@@ -72,21 +79,29 @@ final class TestAgent implements AutoCloseable {
     /** Connects as a worker with a valid worker token and subscribes to its queues. */
     static TestAgent connect(int port, List<String> taskTypes) {
         String workerId = "w-" + UUID.randomUUID();
-        TestAgent agent = new TestAgent(workerId, taskTypes);
+        TestAgent agent = new TestAgent(workerId, taskTypes, false);
+        agent.open(port, TestTokens.shared().worker(workerId), workerId);
+        return agent;
+    }
+
+    /** Connects announcing the {@code batches} feature, and subscribes to the batch queues too. */
+    static TestAgent connectSpeakingBatches(int port, List<String> taskTypes) {
+        String workerId = "w-" + UUID.randomUUID();
+        TestAgent agent = new TestAgent(workerId, taskTypes, true);
         agent.open(port, TestTokens.shared().worker(workerId), workerId);
         return agent;
     }
 
     /** Connects as the same worker again, as an agent does after losing its connection. */
     static TestAgent reconnect(int port, String workerId, List<String> taskTypes) {
-        TestAgent agent = new TestAgent(workerId, taskTypes);
+        TestAgent agent = new TestAgent(workerId, taskTypes, false);
         agent.open(port, TestTokens.shared().worker(workerId), workerId);
         return agent;
     }
 
     /** Tries to connect with the given token and worker-id header; answers the ERROR frame's message. */
     static String refusedConnect(int port, @Nullable String token, String workerIdHeader) {
-        TestAgent agent = new TestAgent(workerIdHeader, List.of());
+        TestAgent agent = new TestAgent(workerIdHeader, List.of(), false);
         CompletableFuture<StompSession> future = agent.connectAsync(port, token, workerIdHeader);
         try {
             String error = agent.errorFrames.poll(WAIT_SECONDS, TimeUnit.SECONDS);
@@ -117,6 +132,10 @@ final class TestAgent implements AutoCloseable {
         subscribe(AgentDestinations.ERRORS, ProtocolError.class, errors);
         subscribe(AgentDestinations.SUBMISSIONS, ChildSubmitted.class, submissions);
         subscribe(AgentDestinations.CHILDREN, ChildFinished.class, childrenFinished);
+        if (speaksBatches) {
+            subscribe(AgentDestinations.ASSIGNMENT_BATCHES, TaskAssignments.class, assignmentBatches);
+            subscribe(AgentDestinations.RECEIPT_BATCHES, CompletionReceipts.class, receiptBatches);
+        }
     }
 
     private CompletableFuture<StompSession> connectAsync(int port, @Nullable String token, String workerIdHeader) {
@@ -125,6 +144,9 @@ final class TestAgent implements AutoCloseable {
             connect.add(AgentDestinations.AUTHORIZATION_HEADER, "Bearer " + token);
         }
         connect.add(AgentDestinations.WORKER_ID_HEADER, workerIdHeader);
+        if (speaksBatches) {
+            connect.add(AgentDestinations.FEATURES_HEADER, "future-feature, " + AgentDestinations.FEATURE_BATCHES);
+        }
         return client.connectAsync("ws://127.0.0.1:" + port + AgentDestinations.ENDPOINT, new WebSocketHttpHeaders(),
                 connect, new StompSessionHandlerAdapter() {
                     @Override
@@ -199,8 +221,13 @@ final class TestAgent implements AutoCloseable {
     }
 
     void complete(UUID taskId, int attempt, Outcome outcome, @Nullable String error, boolean retryable) {
-        send(AgentDestinations.COMPLETE, new TaskCompletion(taskId, attempt, outcome,
-                outcome == Outcome.SUCCEEDED ? 0 : 1, error, retryable, List.of(), Instant.now(), null, null));
+        send(AgentDestinations.COMPLETE, completion(taskId, attempt, outcome, error, retryable));
+    }
+
+    static TaskCompletion completion(UUID taskId, int attempt, Outcome outcome, @Nullable String error,
+                                     boolean retryable) {
+        return new TaskCompletion(taskId, attempt, outcome, outcome == Outcome.SUCCEEDED ? 0 : 1, error, retryable,
+                List.of(), Instant.now(), null, null);
     }
 
     /** A success with its output JSON inline, as a handler's agent sends it. */

@@ -1,6 +1,7 @@
 package dev.taskmesh.agent;
 
 import dev.taskmesh.agent.connection.AgentConnection;
+import dev.taskmesh.agent.connection.CompletionOutbox;
 import dev.taskmesh.agent.connection.LogBatcher;
 import dev.taskmesh.agent.connection.OutputUploader;
 import dev.taskmesh.agent.connection.OutputUploader.UploadException;
@@ -154,6 +155,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
     private final ChildTaskRegistry children;
     /** Completions sent (or waiting to be sent) without a receipt yet, oldest first. */
     private final Map<RunningAttempt, TaskCompletion> pending = new LinkedHashMap<>();
+    private final CompletionOutbox completions = new CompletionOutbox(this::sendCompletions);
     private @Nullable AgentConnection connection;
     private volatile boolean stopping;
 
@@ -192,8 +194,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
 
     @Override
     public void onConnected() {
-        AgentConnection current = connection;
-        if (current == null) {
+        if (connection == null) {
             return;
         }
         for (Active attempt : active.values()) {
@@ -205,7 +206,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
         children.resendAll();
         for (TaskCompletion completion : pendingCompletions()) {
             log.info("Sending again the completion of task {} attempt {}", completion.taskId(), completion.attempt());
-            current.send(AgentDestinations.COMPLETE, completion);
+            completions.send(completion);
         }
     }
 
@@ -407,7 +408,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
         }
         // removed from the running list only now, so that a heartbeat always shows it as running or pending
         active.remove(key);
-        send(AgentDestinations.COMPLETE, completion);
+        completions.send(completion);
     }
 
     private void sendHeartbeat() {
@@ -433,6 +434,11 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
     private boolean send(String destination, Object payload) {
         AgentConnection current = connection;
         return current != null && current.send(destination, payload);
+    }
+
+    private boolean sendCompletions(List<TaskCompletion> frame) {
+        AgentConnection current = connection;
+        return current != null && current.sendCompletions(frame);
     }
 
     private boolean hasPending(RunningAttempt key) {

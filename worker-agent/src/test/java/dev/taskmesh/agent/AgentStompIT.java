@@ -21,6 +21,7 @@ import dev.taskmesh.contract.agent.OutputFile;
 import dev.taskmesh.contract.agent.RunningAttempt;
 import dev.taskmesh.contract.agent.ProtocolError;
 import dev.taskmesh.contract.agent.TaskAssignment;
+import dev.taskmesh.contract.agent.TaskAssignments;
 import dev.taskmesh.contract.agent.TaskCancellation;
 import dev.taskmesh.contract.agent.TaskCompletion;
 import dev.taskmesh.contract.agent.TaskLog;
@@ -98,6 +99,7 @@ class AgentStompIT {
         Map<String, List<String>> connect = FakeTaskServiceServer.connectHeaders.getFirst();
         assertThat(connect.get("Authorization")).containsExactly("Bearer jwt-1");
         assertThat(connect.get("worker-id")).containsExactly(WORKER);
+        assertThat(connect.get(AgentDestinations.FEATURES_HEADER)).containsExactly(AgentDestinations.FEATURE_BATCHES);
         assertThat(FakeTaskServiceServer.received.getFirst().destination()).isEqualTo(AgentDestinations.HEARTBEAT);
         Heartbeat first = receivedOf(Heartbeat.class).getFirst();
         assertThat(first.freeSlots()).as("2 slots + a prefetch of 1").isEqualTo(3);
@@ -170,6 +172,26 @@ class AgentStompIT {
         assertThat(uploads.requests).extracting(StubHttpServer.Request::rawPath)
                 .containsExactly("/api/v1/tasks/" + taskId + "/attempts/1/log");
         assertThat(uploads.requests.getFirst().text()).contains("waiting");
+    }
+
+    @Test
+    void runsTheAssignmentsOfABatchAndIsReleasedByABatchOfReceipts() {
+        await().atMost(Duration.ofSeconds(20)).until(() -> !receivedOf(Heartbeat.class).isEmpty());
+        List<TaskAssignment> batch = List.of(assignment(UUID.randomUUID(), "echo 1", null),
+                assignment(UUID.randomUUID(), "echo 2", null), assignment(UUID.randomUUID(), "echo 3", null));
+
+        server.template().convertAndSendToUser(WORKER, AgentDestinations.ASSIGNMENT_BATCHES,
+                new TaskAssignments(batch));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> receivedOf(TaskCompletion.class).size() == 3);
+        assertThat(receivedOf(TaskCompletion.class)).extracting(TaskCompletion::taskId)
+                .containsExactlyInAnyOrderElementsOf(batch.stream().map(TaskAssignment::taskId).toList());
+        assertThat(receivedOf(TaskCompletion.class)).allSatisfy(c -> assertThat(c.outcome()).isEqualTo(Outcome.SUCCEEDED));
+        // whether completions share a frame depends on how many are ready together (CompletionOutboxTests); the
+        // receipts, whichever way they came, end the agent's hold on every attempt
+        int seen = receivedOf(Heartbeat.class).size();
+        await().atMost(Duration.ofSeconds(10)).until(() -> receivedOf(Heartbeat.class).size() > seen
+                && receivedOf(Heartbeat.class).getLast().running().isEmpty());
     }
 
     @Test

@@ -5,8 +5,10 @@ import dev.taskmesh.contract.agent.AgentDestinations;
 import dev.taskmesh.contract.agent.ChildSubmission;
 import dev.taskmesh.contract.agent.ChildSubmitted;
 import dev.taskmesh.contract.agent.CompletionReceipt;
+import dev.taskmesh.contract.agent.CompletionReceipts;
 import dev.taskmesh.contract.agent.Heartbeat;
 import dev.taskmesh.contract.agent.TaskCompletion;
+import dev.taskmesh.contract.agent.TaskCompletions;
 import dev.taskmesh.contract.agent.TaskLog;
 import dev.taskmesh.contract.agent.TaskProgress;
 import dev.taskmesh.contract.agent.TaskStarted;
@@ -217,6 +219,17 @@ final class FakeTaskServiceServer implements AutoCloseable {
                     ? new ChildSubmitted(submission.requestId(), null, "input.argv must be a non-empty array")
                     : new ChildSubmitted(submission.requestId(), childIdOf(submission.requestId()), null);
             template.convertAndSendToUser(worker.getName(), AgentDestinations.SUBMISSIONS, answer);
+        }
+
+        /** A batch is answered with a batch of receipts, as the task-service answers an agent that speaks batches. */
+        @MessageMapping("/agent/complete-batch")
+        void completeBatch(TaskCompletions batch, Principal worker) {
+            batch.completions().forEach(c -> received.add(new Received(AgentDestinations.COMPLETE_BATCH, c)));
+            if (answerCompletions.get()) {
+                template.convertAndSendToUser(worker.getName(), AgentDestinations.RECEIPT_BATCHES,
+                        new CompletionReceipts(batch.completions().stream()
+                                .map(c -> new CompletionReceipt(c.taskId(), c.attempt(), true, null)).toList()));
+            }
         }
 
         @MessageMapping("/agent/complete")

@@ -4,9 +4,11 @@ import dev.taskmesh.contract.agent.AgentDestinations;
 import dev.taskmesh.contract.auth.Claims;
 import dev.taskmesh.support.ServiceSupportConfiguration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageChannel;
@@ -26,7 +28,8 @@ import org.springframework.stereotype.Component;
  * public; the CONNECT frame must carry {@code Authorization: Bearer <worker JWT>} and a {@code worker-id} header
  * equal to the token's subject. The session's user is then the worker id. After CONNECT an agent may only SEND to
  * {@code /app/agent/**} and SUBSCRIBE to its own queues (assignments, cancellations, receipts, errors,
- * submissions, children). Anything
+ * submissions, children, and the batch queues). The CONNECT header {@value AgentDestinations#FEATURES_HEADER} is
+ * kept in the session's attributes. Anything
  * refused ends the session with an ERROR frame. Sessions of people ({@link StompAudience#PEOPLE}, from
  * {@code /ws/events}) are left to their own interceptor.
  */
@@ -35,10 +38,14 @@ class AgentAuthentication implements ChannelInterceptor {
 
     /** Session attribute: when the session's CONNECT was accepted. */
     static final String CONNECTED_AT = "taskmesh.connectedAt";
+    /** Session attribute: the optional protocol features the agent announced at CONNECT, a {@code Set<String>}. */
+    static final String FEATURES = "taskmesh.features";
     private static final String BEARER = "Bearer ";
     private static final String AGENT_SENDS = "/app/agent/";
     private static final Set<String> AGENT_SUBSCRIBES = Set.of(
             AgentDestinations.USER_PREFIX + AgentDestinations.ASSIGNMENTS,
+            AgentDestinations.USER_PREFIX + AgentDestinations.ASSIGNMENT_BATCHES,
+            AgentDestinations.USER_PREFIX + AgentDestinations.RECEIPT_BATCHES,
             AgentDestinations.USER_PREFIX + AgentDestinations.CANCELLATIONS,
             AgentDestinations.USER_PREFIX + AgentDestinations.RECEIPTS,
             AgentDestinations.USER_PREFIX + AgentDestinations.ERRORS,
@@ -64,6 +71,7 @@ class AgentAuthentication implements ChannelInterceptor {
                 Map<String, Object> attributes = accessor.getSessionAttributes();
                 if (attributes != null) {
                     attributes.put(CONNECTED_AT, Instant.now());
+                    attributes.put(FEATURES, features(accessor.getFirstNativeHeader(AgentDestinations.FEATURES_HEADER)));
                 }
             }
             case SEND -> requireDestination(accessor, AGENT_SENDS, "send to");
@@ -102,6 +110,15 @@ class AgentAuthentication implements ChannelInterceptor {
             throw refused("CONNECT refused: the token carries no identity");
         }
         return authentication;
+    }
+
+    /** The announced features, unknown ones included: they are simply never asked for. */
+    static Set<String> features(@Nullable String header) {
+        if (header == null || header.isBlank()) {
+            return Set.of();
+        }
+        return Arrays.stream(header.split(",")).map(String::trim).filter(f -> !f.isEmpty())
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     private static void requireDestination(StompHeaderAccessor accessor, String prefix, String verb) {

@@ -5,6 +5,7 @@ import dev.taskmesh.contract.agent.CompletionReceipt;
 import dev.taskmesh.contract.agent.Heartbeat;
 import dev.taskmesh.contract.agent.ProtocolError;
 import dev.taskmesh.contract.agent.TaskCompletion;
+import dev.taskmesh.contract.agent.TaskCompletions;
 import dev.taskmesh.contract.agent.TaskLog;
 import dev.taskmesh.contract.agent.TaskProgress;
 import dev.taskmesh.contract.agent.TaskStarted;
@@ -13,11 +14,14 @@ import dev.taskmesh.task.lifecycle.LiveSubscriptions;
 import dev.taskmesh.task.lifecycle.TaskLifecycle;
 import dev.taskmesh.task.lifecycle.TaskRow;
 import dev.taskmesh.task.lifecycle.Verdict;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.security.Principal;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -55,9 +59,11 @@ class AgentMessages {
     private final SimpMessageSendingOperations messaging;
     private final CompletionCommitter completions;
     private final LiveSubscriptions live;
+    private final DistributionSummary completionsPerFrame;
 
     AgentMessages(TaskLifecycle lifecycle, ConnectedAgents agents, HeartbeatRelay heartbeats, Dispatcher dispatcher,
-                  SimpMessageSendingOperations messaging, CompletionCommitter completions, LiveSubscriptions live) {
+                  SimpMessageSendingOperations messaging, CompletionCommitter completions, LiveSubscriptions live,
+                  MeterRegistry meters) {
         this.lifecycle = lifecycle;
         this.agents = agents;
         this.heartbeats = heartbeats;
@@ -65,6 +71,7 @@ class AgentMessages {
         this.messaging = messaging;
         this.completions = completions;
         this.live = live;
+        this.completionsPerFrame = AgentOutbox.perFrame("completions", meters);
     }
 
     /**
@@ -87,7 +94,7 @@ class AgentMessages {
                         lost.size());
             }
         }
-        int free = agents.heartbeat(workerId, sessionId, heartbeat, now);
+        int free = agents.heartbeat(workerId, sessionId, speaksBatches(headers), heartbeat, now);
         heartbeats.received(workerId, heartbeat, now);
         if (free > 0) {
             dispatcher.signal();
@@ -126,6 +133,21 @@ class AgentMessages {
     void complete(@Payload TaskCompletion completion, Principal principal) {
         require(completion.taskId() != null && completion.outcome() != null, "taskId and outcome are required");
         completions.add(principal.getName(), completion);
+        completionsPerFrame.record(1);
+    }
+
+    /** Several completions in one frame: all are queued, or none when one of them is invalid. */
+    @MessageMapping("/complete-batch")
+    void completeBatch(@Payload TaskCompletions batch, Principal principal) {
+        require(batch.completions() != null && !batch.completions().isEmpty()
+                        && batch.completions().size() <= TaskCompletions.MAX_COMPLETIONS,
+                "completions must hold 1 to " + TaskCompletions.MAX_COMPLETIONS + " completions");
+        for (TaskCompletion completion : batch.completions()) {
+            require(completion != null && completion.taskId() != null && completion.outcome() != null,
+                    "every completion needs taskId and outcome");
+        }
+        batch.completions().forEach(completion -> completions.add(principal.getName(), completion));
+        completionsPerFrame.record(batch.completions().size());
     }
 
     @EventListener
@@ -161,6 +183,12 @@ class AgentMessages {
                     new ProtocolError(STALE_ATTEMPT, String.valueOf(verdict.reason()), taskId, attempt));
         }
         return verdict.accepted();
+    }
+
+    private static boolean speaksBatches(SimpMessageHeaderAccessor headers) {
+        Map<String, Object> attributes = headers.getSessionAttributes();
+        @Nullable Object features = attributes == null ? null : attributes.get(AgentAuthentication.FEATURES);
+        return features instanceof Set<?> set && set.contains(AgentDestinations.FEATURE_BATCHES);
     }
 
     private static Instant connectedAt(SimpMessageHeaderAccessor headers, Instant fallback) {

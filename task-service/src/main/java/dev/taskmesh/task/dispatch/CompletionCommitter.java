@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -29,7 +31,8 @@ import org.springframework.stereotype.Component;
  * Group commit of the agents' completions. The STOMP threads only queue a completion; one loop (on a platform thread
  * of its own, like the {@link Dispatcher}'s) takes whatever has queued meanwhile (up to {@value #MAX_BATCH}) and
  * records it in one transaction ({@link TaskLifecycle#completeAll}), then sends each {@link CompletionReceipt} — only
- * after the commit, so a receipt always means the outcome is stored. Under load the batches grow by themselves: while
+ * after the commit, so a receipt always means the outcome is stored; an agent that speaks batches gets the receipts
+ * of one commit in one frame. Under load the batches grow by themselves: while
  * one transaction commits, the next batch gathers. When a batch fails, its completions are recorded one by one, so that one bad completion does
  * not hold back the others; one that still fails is answered with a {@link ProtocolError} and no receipt (the agent
  * keeps it and sends it again after a reconnect, as after any lost receipt). Completions still queued when the
@@ -47,17 +50,19 @@ class CompletionCommitter implements SmartLifecycle {
     private final ConnectedAgents agents;
     private final Dispatcher dispatcher;
     private final SimpMessageSendingOperations messaging;
+    private final AgentOutbox outbox;
     private final BlockingQueue<Completing> queue = new LinkedBlockingQueue<>();
     private final RateLimitedLog failures = new RateLimitedLog(log);
     private volatile boolean running;
     private @Nullable Thread loop;
 
     CompletionCommitter(TaskLifecycle lifecycle, ConnectedAgents agents, Dispatcher dispatcher,
-                        SimpMessageSendingOperations messaging) {
+                        SimpMessageSendingOperations messaging, AgentOutbox outbox) {
         this.lifecycle = lifecycle;
         this.agents = agents;
         this.dispatcher = dispatcher;
         this.messaging = messaging;
+        this.outbox = outbox;
     }
 
     /** Queues a completion; its receipt follows the commit. */
@@ -156,9 +161,12 @@ class CompletionCommitter implements SmartLifecycle {
             dispatcher.signal();
             return;
         }
+        Map<String, List<CompletionReceipt>> receipts = new LinkedHashMap<>();
         for (int i = 0; i < batch.size(); i++) {
-            answer(batch.get(i), verdicts.get(i));
+            Completing c = batch.get(i);
+            receipts.computeIfAbsent(c.workerId(), w -> new ArrayList<>()).add(released(c, verdicts.get(i)));
         }
+        receipts.forEach(outbox::receipts);
         dispatcher.signal();
     }
 
@@ -174,13 +182,13 @@ class CompletionCommitter implements SmartLifecycle {
                     c.completion().taskId(), c.completion().attempt()));
             return;
         }
-        answer(c, verdict);
+        outbox.receipts(c.workerId(), List.of(released(c, verdict)));
     }
 
-    private void answer(Completing c, Verdict verdict) {
+    /** The agent's slot is free again; answers its receipt. */
+    private CompletionReceipt released(Completing c, Verdict verdict) {
         TaskCompletion completion = c.completion();
         agents.released(c.workerId(), new RunningAttempt(completion.taskId(), completion.attempt()));
-        messaging.convertAndSendToUser(c.workerId(), AgentDestinations.RECEIPTS, new CompletionReceipt(
-                completion.taskId(), completion.attempt(), verdict.accepted(), verdict.reason()));
+        return new CompletionReceipt(completion.taskId(), completion.attempt(), verdict.accepted(), verdict.reason());
     }
 }

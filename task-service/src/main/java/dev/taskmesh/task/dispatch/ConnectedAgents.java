@@ -49,14 +49,14 @@ class ConnectedAgents implements WorkerDirectory {
      *
      * @return the free slots now
      */
-    int heartbeat(String workerId, String sessionId, Heartbeat heartbeat, Instant now) {
+    int heartbeat(String workerId, String sessionId, boolean speaksBatches, Heartbeat heartbeat, Instant now) {
         boolean[] registered = {false};
         Agent agent = agents.compute(workerId, (id, current) -> {
             if (current != null && current.sessionId.equals(sessionId)) {
                 return current;
             }
             registered[0] = true;
-            return new Agent(id, sessionId);
+            return new Agent(id, sessionId, speaksBatches);
         });
         int free = agent.update(heartbeat, now);
         events.publishEvent(new AgentChanged(agent.summary(true), registered[0]));
@@ -111,6 +111,12 @@ class ConnectedAgents implements WorkerDirectory {
         return offers;
     }
 
+    /** Whether the worker's registered session announced {@code batches} at CONNECT. */
+    boolean speaksBatches(String workerId) {
+        Agent agent = agents.get(workerId);
+        return agent != null && agent.speaksBatches;
+    }
+
     void assigned(String workerId, List<RunningAttempt> attempts, Instant now) {
         Agent agent = agents.get(workerId);
         if (agent != null) {
@@ -135,6 +141,7 @@ class ConnectedAgents implements WorkerDirectory {
 
         final String workerId;
         final String sessionId;
+        final boolean speaksBatches;
         private Capabilities capabilities = new Capabilities(0, 0, List.of(), List.of(), List.of(), 0, "", "");
         private Instant lastHeartbeat = Instant.EPOCH;
         private int freeSlots;
@@ -145,9 +152,10 @@ class ConnectedAgents implements WorkerDirectory {
         /** Pushed to the agent, not yet in one of its heartbeats, with when they were pushed. */
         private final Map<RunningAttempt, Instant> inFlight = new HashMap<>();
 
-        Agent(String workerId, String sessionId) {
+        Agent(String workerId, String sessionId, boolean speaksBatches) {
             this.workerId = workerId;
             this.sessionId = sessionId;
+            this.speaksBatches = speaksBatches;
         }
 
         synchronized int update(Heartbeat heartbeat, Instant now) {

@@ -1,6 +1,5 @@
 package dev.taskmesh.task.dispatch;
 
-import dev.taskmesh.contract.agent.AgentDestinations;
 import dev.taskmesh.contract.agent.RunningAttempt;
 import dev.taskmesh.contract.agent.TaskAssignment;
 import dev.taskmesh.contract.task.TaskStatus;
@@ -18,7 +17,6 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.messaging.simp.SimpMessageSendingOperations;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionalEventListener;
 
@@ -37,18 +35,17 @@ class Dispatcher implements SmartLifecycle {
 
     private final TaskLifecycle lifecycle;
     private final ConnectedAgents agents;
-    private final SimpMessageSendingOperations messaging;
+    private final AgentOutbox outbox;
     private final DispatchProperties properties;
     private final Semaphore wakeups = new Semaphore(0);
     private final RateLimitedLog failures = new RateLimitedLog(log);
     private volatile boolean running;
     private @Nullable Thread loop;
 
-    Dispatcher(TaskLifecycle lifecycle, ConnectedAgents agents, SimpMessageSendingOperations messaging,
-               DispatchProperties properties) {
+    Dispatcher(TaskLifecycle lifecycle, ConnectedAgents agents, AgentOutbox outbox, DispatchProperties properties) {
         this.lifecycle = lifecycle;
         this.agents = agents;
-        this.messaging = messaging;
+        this.outbox = outbox;
         this.properties = properties;
     }
 
@@ -151,10 +148,8 @@ class Dispatcher implements SmartLifecycle {
     private void push(String workerId, List<TaskRow> claimed) {
         Instant now = Instant.now();
         agents.assigned(workerId, claimed.stream().map(t -> new RunningAttempt(t.id(), t.attempt())).toList(), now);
-        for (TaskRow task : claimed) {
-            // if the agent is gone meanwhile, the lease sweep or its reconnect requeues the task
-            messaging.convertAndSendToUser(workerId, AgentDestinations.ASSIGNMENTS, assignment(task));
-        }
+        // if the agent is gone meanwhile, the lease sweep or its reconnect requeues the tasks
+        outbox.assign(workerId, claimed.stream().map(Dispatcher::assignment).toList());
         log.debug("Assigned {} task(s) to worker {}", claimed.size(), workerId);
     }
 

@@ -5,10 +5,14 @@ import dev.taskmesh.contract.agent.AgentDestinations;
 import dev.taskmesh.contract.agent.ChildFinished;
 import dev.taskmesh.contract.agent.ChildSubmitted;
 import dev.taskmesh.contract.agent.CompletionReceipt;
+import dev.taskmesh.contract.agent.CompletionReceipts;
 import dev.taskmesh.contract.agent.Heartbeat;
 import dev.taskmesh.contract.agent.ProtocolError;
 import dev.taskmesh.contract.agent.TaskAssignment;
+import dev.taskmesh.contract.agent.TaskAssignments;
 import dev.taskmesh.contract.agent.TaskCancellation;
+import dev.taskmesh.contract.agent.TaskCompletion;
+import dev.taskmesh.contract.agent.TaskCompletions;
 import jakarta.websocket.ContainerProvider;
 import jakarta.websocket.WebSocketContainer;
 import java.io.IOException;
@@ -96,6 +100,8 @@ public final class AgentConnection implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile @Nullable StompSession session;
     private volatile @Nullable CompletableFuture<Void> sessionLost;
+    /** The session in which the server has sent a batch, and so reads the agent's batches; null before. */
+    private volatile @Nullable StompSession batchSession;
 
     public AgentConnection(ServerAddress server, String workerId, TokenSource tokens, Listener listener) {
         this.server = server;
@@ -196,6 +202,29 @@ public final class AgentConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends completions: several in one frame once this session's server has sent a batch (an older server has no
+     * destination for them), else one per frame.
+     *
+     * @return whether all were handed to the connection
+     */
+    public boolean sendCompletions(List<TaskCompletion> completions) {
+        synchronized (sendLock) {
+            StompSession current = session;
+            if (current == null || !current.isConnected()) {
+                return false;
+            }
+            if (completions.size() > 1 && current == batchSession) {
+                return sendOn(current, AgentDestinations.COMPLETE_BATCH, new TaskCompletions(completions));
+            }
+            boolean sent = true;
+            for (TaskCompletion completion : completions) {
+                sent &= sendOn(current, AgentDestinations.COMPLETE, completion);
+            }
+            return sent;
+        }
+    }
+
     public boolean isConnected() {
         StompSession current = session;
         return current != null && current.isConnected();
@@ -223,10 +252,19 @@ public final class AgentConnection implements AutoCloseable {
         StompHeaders connect = new StompHeaders();
         connect.add(AgentDestinations.AUTHORIZATION_HEADER, "Bearer " + jwt);
         connect.add(AgentDestinations.WORKER_ID_HEADER, workerId);
+        connect.add(AgentDestinations.FEATURES_HEADER, AgentDestinations.FEATURE_BATCHES);
         StompSession connected = stompClient
                 .connectAsync(server.webSocketUri(), handshake, connect, new SessionHandler(lost))
                 .get(CONNECT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
         subscribe(connected, AgentDestinations.ASSIGNMENTS, TaskAssignment.class, listener::onAssignment);
+        subscribe(connected, AgentDestinations.ASSIGNMENT_BATCHES, TaskAssignments.class, batch -> {
+            batchSession = connected;
+            batch.assignments().forEach(listener::onAssignment);
+        });
+        subscribe(connected, AgentDestinations.RECEIPT_BATCHES, CompletionReceipts.class, batch -> {
+            batchSession = connected;
+            batch.receipts().forEach(listener::onReceipt);
+        });
         subscribe(connected, AgentDestinations.CANCELLATIONS, TaskCancellation.class, listener::onCancellation);
         subscribe(connected, AgentDestinations.RECEIPTS, CompletionReceipt.class, listener::onReceipt);
         subscribe(connected, AgentDestinations.ERRORS, ProtocolError.class, listener::onProtocolError);
