@@ -31,7 +31,8 @@ ap.add_argument("--window", type=int, default=100, help="unanswered SENDs of --s
 ap.add_argument("--stomp-rt", type=int, default=0, help="sequential round trips over STOMP with wait-seconds (0: skip)")
 ap.add_argument("--agent-jar", default="", help="the agents' jar (default: this repository's worker-agent), e.g. an "
                 "older build, to compare agents against one platform")
-ap.add_argument("--agent-jvm", default="-XX:+UseSerialGC -Xss512k -Xms16m -Xmx128m")
+ap.add_argument("--agent-jvm", default="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xms16m -Xmx128m",
+                help="the agents' JVM options (default: the launcher's, as bench/run.sh runs them)")
 ap.add_argument("--jfr", default="", help="folder: JFR-record every platform JVM and the agents during the workload")
 a = ap.parse_args()
 

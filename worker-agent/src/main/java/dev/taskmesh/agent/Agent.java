@@ -45,8 +45,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -72,6 +70,11 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
      * task; progress and log lines send the start at once, so that it always comes first.
      */
     static final Duration STARTED_DELAY = Duration.ofMillis(100);
+    /**
+     * How often the starts that are due go out. One sweep instead of a timer per attempt: a timer per task woke the
+     * timer thread once per task, which under load cost more than the sweep's look at the few attempts held.
+     */
+    static final Duration START_SWEEP = Duration.ofMillis(50);
 
     /** One attempt this agent holds, from its assignment until its completion is sent. */
     private static final class Active {
@@ -98,22 +101,18 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
 
         private final TaskAssignment assignment;
         private @Nullable Instant startedAt;
+        private long beganNanos;
         private boolean sent;
         private boolean folded;
-        private @Nullable ScheduledFuture<?> timer;
 
         StartReport(TaskAssignment assignment) {
             this.assignment = assignment;
         }
 
-        /** The attempt began: its start goes out after {@link #STARTED_DELAY} unless something sends it sooner. */
+        /** The attempt began: the sweep sends its start after {@link #STARTED_DELAY} unless something does sooner. */
         synchronized void began(Instant at) {
             startedAt = at;
-            try {
-                timer = scheduler.schedule(this::sendNow, STARTED_DELAY.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException e) {
-                sendNow();
-            }
+            beganNanos = System.nanoTime();
         }
 
         /** Sends the start now if it began and was neither sent nor folded (a failed send is tried again later). */
@@ -125,15 +124,19 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
                     startedAt));
         }
 
+        /** Sends the start if the attempt has run for {@link #STARTED_DELAY} by {@code nowNanos}. */
+        synchronized void sendIfDue(long nowNanos) {
+            if (startedAt != null && nowNanos - beganNanos >= STARTED_DELAY.toNanos()) {
+                sendNow();
+            }
+        }
+
         synchronized boolean pending() {
             return startedAt != null && !sent && !folded;
         }
 
         /** For the completion: when it started, if its start was not sent; from now on it is never sent. */
         synchronized @Nullable Instant fold() {
-            if (timer != null) {
-                timer.cancel(false);
-            }
             if (sent || folded) {
                 return null;
             }
@@ -183,6 +186,8 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
     void run(AgentConnection connection, Duration interval) {
         this.connection = connection;
         scheduler.scheduleAtFixedRate(this::sendHeartbeat, interval.toMillis(), interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+        scheduler.scheduleAtFixedRate(this::sendDueStarts, START_SWEEP.toMillis(), START_SWEEP.toMillis(),
                 TimeUnit.MILLISECONDS);
         connection.run();
     }
@@ -409,6 +414,20 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
         // removed from the running list only now, so that a heartbeat always shows it as running or pending
         active.remove(key);
         completions.send(completion);
+    }
+
+    private void sendDueStarts() {
+        try {
+            long now = System.nanoTime();
+            for (Active attempt : active.values()) {
+                if (attempt.running) {
+                    attempt.start.sendIfDue(now);
+                }
+            }
+        } catch (RuntimeException e) {
+            // an exception would cancel the schedule
+            log.error("Could not send the starts of attempts", e);
+        }
     }
 
     private void sendHeartbeat() {

@@ -170,9 +170,10 @@ public final class TaskmeshBench {
 
     private List<String> jvmOptions(Component component) {
         List<String> options = new ArrayList<>(LocalPlatformConfig.defaultJvmOptions(component));
-        if (!profile.equals("launcher")) {
-            // "server": the launcher's options with the JIT's second tier back on (the launcher stops at C1 to
-            // start fast on laptops; a benchmark measures the steady state)
+        if (!profile.equals("launcher") && component != Component.WORKER_AGENT) {
+            // "server": the services with the JIT's second tier back on (the launcher stops at C1 to start fast on
+            // laptops; a benchmark measures the steady state). The agent keeps the launcher's C1: its own work per
+            // task is small, and compiling it with C2 took more CPU within a run than C2 saved (docs/performance.md)
             options.removeIf(o -> o.startsWith("-XX:TieredStopAtLevel"));
         }
         String serviceXmx = this.options.get("service-xmx", "");
