@@ -81,7 +81,8 @@ class AgentBatchesIT extends IntegrationTestBase {
             receipts.addAll(TestAgent.next(agent.receiptBatches, "receipt batch").receipts());
         }
         assertThat(receipts).hasSize(5).allSatisfy(r -> assertThat(r.recorded()).isTrue());
-        assertThat(receipts.stream().map(CompletionReceipt::taskId).toList()).containsExactlyInAnyOrderElementsOf(submitted);
+        assertThat(receipts.stream().map(CompletionReceipt::taskId).toList())
+                .containsExactlyInAnyOrderElementsOf(submitted);
         for (UUID id : submitted) {
             assertThat(task(alice, id.toString()).get("status").asString()).isEqualTo("SUCCEEDED");
         }

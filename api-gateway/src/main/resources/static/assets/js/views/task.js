@@ -331,13 +331,18 @@ export async function render(root, ctx) {
 
     let lastStatus = task.status;
     let refetch = null;
+    let liveChanges = 0;
     const reload = async () => {
+        const changesBefore = liveChanges;
         try {
             const fresh = await get(`/api/v1/tasks/${id}`);
             if (!ctx.isCurrent()) {
                 return;
             }
-            task = fresh;
+            // A live change that arrived while this loaded is newer than the answer: its fields stay, or a slow
+            // answer would take the page back (e.g. to the progress before it) until the next change.
+            task = changesBefore === liveChanges ? fresh
+                : { ...fresh, status: task.status, attempt: task.attempt, progress: task.progress };
             changed();
         } catch {
             // keep showing what we have; the next event or poll tries again
@@ -379,6 +384,7 @@ export async function render(root, ctx) {
             return;
         }
         const statusChanged = change.status && change.status !== task.status;
+        liveChanges++;
         task = { ...task, status: change.status ?? task.status, attempt: change.attempt ?? task.attempt,
             progress: change.progress ?? task.progress };
         changed();

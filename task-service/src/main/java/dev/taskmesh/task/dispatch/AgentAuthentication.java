@@ -71,7 +71,8 @@ class AgentAuthentication implements ChannelInterceptor {
                 Map<String, Object> attributes = accessor.getSessionAttributes();
                 if (attributes != null) {
                     attributes.put(CONNECTED_AT, Instant.now());
-                    attributes.put(FEATURES, features(accessor.getFirstNativeHeader(AgentDestinations.FEATURES_HEADER)));
+                    attributes.put(FEATURES,
+                            features(accessor.getFirstNativeHeader(AgentDestinations.FEATURES_HEADER)));
                 }
             }
             case SEND -> requireDestination(accessor, AGENT_SENDS, "send to");

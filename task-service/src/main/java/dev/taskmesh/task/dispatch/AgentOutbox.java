@@ -25,8 +25,8 @@ class AgentOutbox {
     /** Most assignments in one frame. */
     static final int MAX_ASSIGNMENTS_PER_FRAME = 100;
     /**
-     * Most bytes that the assignments of one frame may take by {@link WireJson#sizeBound}. The frame limit of the gateway and
-     * of agents is 4 MiB; an assignment larger than this on its own still goes, alone.
+     * Most bytes that the assignments of one frame may take by {@link WireJson#sizeBound}. The frame limit of the
+     * gateway and of agents is 4 MiB; an assignment larger than this on its own still goes, alone.
      */
     static final long FRAME_BUDGET_BYTES = 1024 * 1024;
     /** Room for an assignment's fields other than its input (ids, instants, type, owner), generously. */
@@ -68,7 +68,8 @@ class AgentOutbox {
     /** Receipts are small: all of one commit go in one frame (a commit holds at most 256 completions). */
     void receipts(String workerId, List<CompletionReceipt> receipts) {
         if (agents.speaksBatches(workerId)) {
-            messaging.convertAndSendToUser(workerId, AgentDestinations.RECEIPT_BATCHES, new CompletionReceipts(receipts));
+            messaging.convertAndSendToUser(workerId, AgentDestinations.RECEIPT_BATCHES,
+                    new CompletionReceipts(receipts));
             receiptsPerFrame.record(receipts.size());
         } else {
             for (CompletionReceipt receipt : receipts) {
@@ -84,7 +85,8 @@ class AgentOutbox {
         List<TaskAssignment> frame = new ArrayList<>();
         long bytes = 0;
         for (TaskAssignment assignment : assignments) {
-            long size = ASSIGNMENT_OVERHEAD_BYTES + WireJson.sizeBound(assignment.input()) + labelBytes(assignment.labels());
+            long size = ASSIGNMENT_OVERHEAD_BYTES + WireJson.sizeBound(assignment.input())
+                    + labelBytes(assignment.labels());
             if (!frame.isEmpty() && (frame.size() == MAX_ASSIGNMENTS_PER_FRAME || bytes + size > FRAME_BUDGET_BYTES)) {
                 frames.add(frame);
                 frame = new ArrayList<>();

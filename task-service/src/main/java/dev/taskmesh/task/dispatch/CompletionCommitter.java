@@ -32,9 +32,9 @@ import org.springframework.stereotype.Component;
  * of its own, like the {@link Dispatcher}'s) takes whatever has queued meanwhile (up to {@value #MAX_BATCH}) and
  * records it in one transaction ({@link TaskLifecycle#completeAll}), then sends each {@link CompletionReceipt} — only
  * after the commit, so a receipt always means the outcome is stored; an agent that speaks batches gets the receipts
- * of one commit in one frame. Under load the batches grow by themselves: while
- * one transaction commits, the next batch gathers. When a batch fails, its completions are recorded one by one, so that one bad completion does
- * not hold back the others; one that still fails is answered with a {@link ProtocolError} and no receipt (the agent
+ * of one commit in one frame. Under load the batches grow by themselves: while one transaction commits, the next
+ * batch gathers. When a batch fails, its completions are recorded one by one, so that one bad completion does not
+ * hold back the others; one that still fails is answered with a {@link ProtocolError} and no receipt (the agent
  * keeps it and sends it again after a reconnect, as after any lost receipt). Completions still queued when the
  * service stops are answered by no one, and sent again by their agents when they reconnect.
  */
