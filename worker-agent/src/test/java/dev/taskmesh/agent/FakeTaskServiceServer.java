@@ -139,6 +139,9 @@ final class FakeTaskServiceServer implements AutoCloseable {
             registry.enableSimpleBroker("/queue");
             registry.setApplicationDestinationPrefixes("/app");
             registry.setUserDestinationPrefix(AgentDestinations.USER_PREFIX);
+            // as the task-service: a session gets its messages in the order they were sent, whatever their queue
+            // (a test that sends a cancellation and then a STALE_ATTEMPT relies on it)
+            registry.setPreservePublishOrder(true);
         }
 
         @Override
