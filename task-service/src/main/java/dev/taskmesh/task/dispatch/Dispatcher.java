@@ -7,18 +7,25 @@ import dev.taskmesh.task.lifecycle.AgentOffer;
 import dev.taskmesh.task.lifecycle.TaskChanged;
 import dev.taskmesh.task.lifecycle.TaskLifecycle;
 import dev.taskmesh.task.lifecycle.TaskRow;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.event.TransactionalEventListener;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * One loop that gives queued tasks to the connected agents with free slots. It wakes when a task is queued
@@ -27,9 +34,13 @@ import org.springframework.transaction.event.TransactionalEventListener;
  * statement that skips rows other instances hold, then pushed to the agent. The loop has a platform thread of its
  * own: it waits on the database most of the time, and on a virtual thread every reply of the database would be one
  * more hand-off through the scheduler, on the path of every task.
+ *
+ * <p>Submissions can also be claimed in the transaction that stores them ({@link #storeAndClaim}), which spares a
+ * task submitted to idle agents one transaction and the hand-off to this loop. Claims of this instance are made one
+ * at a time (a lock around offer, claim and push), so that an agent's free slots are never offered twice.
  */
 @Component
-class Dispatcher implements SmartLifecycle {
+public class Dispatcher implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
@@ -37,16 +48,100 @@ class Dispatcher implements SmartLifecycle {
     private final ConnectedAgents agents;
     private final AgentOutbox outbox;
     private final DispatchProperties properties;
+    private final TransactionTemplate transactions;
+    private final Counter claimedWithSubmission;
     private final Semaphore wakeups = new Semaphore(0);
+    /** Held from the agents' offers until the claimed tasks are pushed: what one claim takes, the next sees taken. */
+    private final ReentrantLock claiming = new ReentrantLock();
+    /**
+     * The thread committing a submission whose claim left every offered agent short of its limit: nothing it
+     * queued is left for an agent with a free slot, so its commit signals no round. Set and cleared under
+     * {@link #claiming}; the listeners of a commit run on the committing thread.
+     */
+    private volatile @Nullable Thread committingWithoutRound;
     private final RateLimitedLog failures = new RateLimitedLog(log);
     private volatile boolean running;
     private @Nullable Thread loop;
 
-    Dispatcher(TaskLifecycle lifecycle, ConnectedAgents agents, AgentOutbox outbox, DispatchProperties properties) {
+    Dispatcher(TaskLifecycle lifecycle, ConnectedAgents agents, AgentOutbox outbox, DispatchProperties properties,
+               PlatformTransactionManager transactionManager, MeterRegistry meters) {
         this.lifecycle = lifecycle;
         this.agents = agents;
         this.outbox = outbox;
         this.properties = properties;
+        this.transactions = new TransactionTemplate(transactionManager);
+        this.claimedWithSubmission = Counter.builder("taskmesh.dispatch.claimed.with.submission")
+                .description("Tasks claimed in the transaction that stored their submission (agents were idle)")
+                .baseUnit("tasks")
+                .register(meters);
+    }
+
+    /**
+     * Runs {@code store} (which queues tasks) in a transaction and, when agents of this instance have free slots,
+     * claims for them in the same transaction: a task submitted while an agent is idle is stored already assigned,
+     * with one commit instead of two, and pushed by this thread right after the commit instead of by the loop. The
+     * claim takes the best queued tasks as any dispatch round does, older ones included.
+     *
+     * <p>When the loop is claiming at that moment, or no agent has a free slot, only {@code store} runs, and the loop
+     * dispatches the tasks after the commit, as it does for every queued task. When the claim fails, the transaction
+     * is rolled back and {@code store} runs again on its own: a problem of dispatch never refuses a submission.
+     */
+    public <T> T storeAndClaim(Supplier<T> store) {
+        if (!running || !claiming.tryLock()) {
+            return storeAlone(store);
+        }
+        try {
+            List<AgentOffer> offers = agents.offers();
+            if (offers.isEmpty()) {
+                return storeAlone(store);
+            }
+            List<List<TaskRow>> claimed = new ArrayList<>(offers.size());
+            T stored;
+            try {
+                stored = transactions.execute(status -> {
+                    T result = store.get();
+                    try {
+                        claimed.addAll(lifecycle.claimAll(offers));
+                    } catch (RuntimeException e) {
+                        throw new ClaimFailed(e);
+                    }
+                    if (everyOfferShort(offers, claimed)) {
+                        committingWithoutRound = Thread.currentThread();
+                    }
+                    return result;
+                });
+            } catch (ClaimFailed e) {
+                failures.warn("Claiming with a submission failed ({}); storing it alone", e.getCause().toString());
+                return storeAlone(store);
+            } finally {
+                committingWithoutRound = null;
+            }
+            pushAll(offers, claimed);
+            claimedWithSubmission.increment(claimed.stream().mapToInt(List::size).sum());
+            return stored;
+        } finally {
+            claiming.unlock();
+        }
+    }
+
+    private static boolean everyOfferShort(List<AgentOffer> offers, List<List<TaskRow>> claimed) {
+        for (int i = 0; i < offers.size(); i++) {
+            if (claimed.get(i).size() >= offers.get(i).limit()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private <T> T storeAlone(Supplier<T> store) {
+        return transactions.execute(status -> store.get());
+    }
+
+    /** A claim failed inside a transaction that also stores submissions: roll back, then store them alone. */
+    private static final class ClaimFailed extends RuntimeException {
+        ClaimFailed(RuntimeException cause) {
+            super(cause);
+        }
     }
 
     /** Asks for a dispatch round soon; signals that arrive during a round cause one more round, not many. */
@@ -58,7 +153,8 @@ class Dispatcher implements SmartLifecycle {
 
     @TransactionalEventListener
     void onTaskChanged(TaskChanged change) {
-        if (change.task().status() == TaskStatus.QUEUED && change.statusChanged()) {
+        if (change.task().status() == TaskStatus.QUEUED && change.statusChanged()
+                && committingWithoutRound != Thread.currentThread()) {
             signal();
         }
     }
@@ -110,18 +206,27 @@ class Dispatcher implements SmartLifecycle {
      * agent's claim is tried on its own, so that one agent's problem does not hold back the others.
      */
     void dispatchRound() {
-        List<AgentOffer> offers = agents.offers();
-        if (offers.isEmpty() || !running) {
-            return;
-        }
-        List<List<TaskRow>> claimed;
+        claiming.lock();
         try {
-            claimed = lifecycle.claimAll(offers);
-        } catch (RuntimeException e) {
-            failures.warn("Dispatch round failed ({}); claiming for each worker alone", e.toString());
-            dispatchOneByOne(offers);
-            return;
+            List<AgentOffer> offers = agents.offers();
+            if (offers.isEmpty() || !running) {
+                return;
+            }
+            List<List<TaskRow>> claimed;
+            try {
+                claimed = lifecycle.claimAll(offers);
+            } catch (RuntimeException e) {
+                failures.warn("Dispatch round failed ({}); claiming for each worker alone", e.toString());
+                dispatchOneByOne(offers);
+                return;
+            }
+            pushAll(offers, claimed);
+        } finally {
+            claiming.unlock();
         }
+    }
+
+    private void pushAll(List<AgentOffer> offers, List<List<TaskRow>> claimed) {
         for (int i = 0; i < offers.size(); i++) {
             if (!claimed.get(i).isEmpty()) {
                 push(offers.get(i).workerId(), claimed.get(i));

@@ -1,5 +1,6 @@
 package dev.taskmesh.task.intake;
 
+import dev.taskmesh.task.dispatch.Dispatcher;
 import dev.taskmesh.task.lifecycle.FanOut;
 import dev.taskmesh.task.lifecycle.NewTask;
 import dev.taskmesh.task.lifecycle.TaskLifecycle;
@@ -28,6 +29,9 @@ import org.springframework.stereotype.Component;
  * bounds PostgreSQL's commit rate. The hand-off matters for STOMP: a session's frames are handled one after another
  * on the thread that read them, so a submission committed there would hold back the session's next frames.
  *
+ * <p>The same transaction claims for this instance's idle agents ({@link Dispatcher#storeAndClaim}): a task
+ * submitted while an agent waits is stored already assigned, and pushed to the agent right after the commit.
+ *
  * <p>Each submission is answered only after its transaction committed: nothing is acknowledged that a crash could
  * lose. When a shared transaction fails, each of its submissions is stored again on its own, so that one failing
  * submission does not fail the others. Submissions still queued when the service stops are stored before the loop
@@ -48,6 +52,7 @@ class GroupCommit implements SmartLifecycle {
 
     private final FanOut fanOut;
     private final TaskLifecycle lifecycle;
+    private final Dispatcher dispatcher;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(MAX_PENDING);
     /** Submissions taken from the queue whose commit is under way. */
     private final AtomicInteger committing = new AtomicInteger();
@@ -55,9 +60,10 @@ class GroupCommit implements SmartLifecycle {
     private volatile boolean running;
     private @Nullable Thread loop;
 
-    GroupCommit(FanOut fanOut, TaskLifecycle lifecycle, MeterRegistry meters) {
+    GroupCommit(FanOut fanOut, TaskLifecycle lifecycle, Dispatcher dispatcher, MeterRegistry meters) {
         this.fanOut = fanOut;
         this.lifecycle = lifecycle;
+        this.dispatcher = dispatcher;
         this.batchSizes = DistributionSummary.builder("taskmesh.tasks.submission.group.commit")
                 .description("Single-task submissions stored in one transaction")
                 .baseUnit("tasks")
@@ -155,7 +161,8 @@ class GroupCommit implements SmartLifecycle {
         }
         List<TaskLifecycle.Submission> submissions;
         try {
-            submissions = fanOut.submitAll(batch.stream().map(Pending::task).toList());
+            List<NewTask> tasks = batch.stream().map(Pending::task).toList();
+            submissions = dispatcher.storeAndClaim(() -> fanOut.submitAll(tasks));
         } catch (RuntimeException e) {
             log.warn("Storing {} submissions together failed ({}); storing them one by one", batch.size(),
                     e.toString());
@@ -169,7 +176,7 @@ class GroupCommit implements SmartLifecycle {
 
     private void commitAlone(Pending submission) {
         try {
-            submission.stored().complete(lifecycle.submit(submission.task()));
+            submission.stored().complete(dispatcher.storeAndClaim(() -> lifecycle.submit(submission.task())));
         } catch (RuntimeException e) {
             submission.stored().completeExceptionally(e);
         }
