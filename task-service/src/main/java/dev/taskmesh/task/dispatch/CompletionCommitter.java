@@ -11,6 +11,7 @@ import dev.taskmesh.task.lifecycle.Verdict;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +31,8 @@ import org.springframework.stereotype.Component;
 /**
  * Group commit of the agents' completions. The STOMP threads only queue a completion; one loop (on a platform thread
  * of its own, like the {@link Dispatcher}'s) takes whatever has queued meanwhile (up to {@value #MAX_BATCH}) and
- * records it in one transaction ({@link TaskLifecycle#completeAll}), then sends each {@link CompletionReceipt} — only
+ * records it in one transaction ({@link TaskLifecycle#completeAll}), which also claims the next tasks for the agents
+ * whose slots it frees ({@link Dispatcher#completeAndClaim}), then sends each {@link CompletionReceipt} — only
  * after the commit, so a receipt always means the outcome is stored; an agent that speaks batches gets the receipts
  * of one commit in one frame. Under load the batches grow by themselves: while one transaction commits, the next
  * batch gathers. When a batch fails, its completions are recorded one by one, so that one bad completion does not
@@ -151,9 +153,12 @@ class CompletionCommitter implements SmartLifecycle {
     }
 
     private void record(List<Completing> batch) {
+        Map<String, Integer> slotsBeingFreed = new HashMap<>();
+        batch.forEach(c -> slotsBeingFreed.merge(c.workerId(), 1, Integer::sum));
         List<Verdict> verdicts;
         try {
-            verdicts = lifecycle.completeAll(batch);
+            // the agents get their next tasks from the same transaction, before the receipts
+            verdicts = dispatcher.completeAndClaim(() -> lifecycle.completeAll(batch), slotsBeingFreed);
         } catch (RuntimeException e) {
             failures.warn("Recording {} completions together failed ({}); recording them one by one", batch.size(),
                     e.toString());
@@ -167,7 +172,6 @@ class CompletionCommitter implements SmartLifecycle {
             receipts.computeIfAbsent(c.workerId(), w -> new ArrayList<>()).add(released(c, verdicts.get(i)));
         }
         receipts.forEach(outbox::receipts);
-        dispatcher.signal();
     }
 
     private void recordAlone(Completing c) {

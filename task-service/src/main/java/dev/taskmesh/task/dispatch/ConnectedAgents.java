@@ -101,9 +101,17 @@ class ConnectedAgents implements WorkerDirectory {
 
     /** What each agent with a free slot can take now. */
     List<AgentOffer> offers() {
+        return offers(Map.of());
+    }
+
+    /**
+     * What each agent can take once the given slots are free too (completions being recorded, whose slots
+     * {@link #released} frees after their commit), as if they were free now.
+     */
+    List<AgentOffer> offers(Map<String, Integer> slotsBeingFreed) {
         List<AgentOffer> offers = new ArrayList<>();
         for (Agent agent : agents.values()) {
-            AgentOffer offer = agent.offer();
+            AgentOffer offer = agent.offer(slotsBeingFreed.getOrDefault(agent.workerId, 0));
             if (offer != null) {
                 offers.add(offer);
             }
@@ -174,7 +182,8 @@ class ConnectedAgents implements WorkerDirectory {
 
         synchronized WorkerSummary summary(boolean online) {
             boolean draining = capabilities.slots() > 0 && reportedFreeSlots == 0 && running < capabilities.slots();
-            return new WorkerSummary(workerId, online, capabilities, online ? freeSlots : 0, running, draining,
+            int free = online ? Math.max(0, freeSlots) : 0;
+            return new WorkerSummary(workerId, online, capabilities, free, running, draining,
                     lastHeartbeat);
         }
 
@@ -182,17 +191,19 @@ class ConnectedAgents implements WorkerDirectory {
             return lastHeartbeat;
         }
 
-        synchronized @Nullable AgentOffer offer() {
-            if (freeSlots <= 0) {
+        synchronized @Nullable AgentOffer offer(int slotsBeingFreed) {
+            int free = Math.min(freeSlots + slotsBeingFreed, Math.max(freeSlots, capacity));
+            if (free <= 0) {
                 return null;
             }
             return new AgentOffer(workerId, capabilities.taskTypes(), capabilities.cpus(), capabilities.memoryMb(),
-                    capabilities.gpus().stream().map(Gpu::memoryMb).toList(), capabilities.labels(), freeSlots);
+                    capabilities.gpus().stream().map(Gpu::memoryMb).toList(), capabilities.labels(), free);
         }
 
         synchronized void assigned(List<RunningAttempt> attempts, Instant now) {
             attempts.forEach(a -> inFlight.put(a, now));
-            freeSlots = Math.max(0, freeSlots - attempts.size());
+            // below zero when the claim counted slots that completions free right after (released)
+            freeSlots -= attempts.size();
         }
 
         synchronized void released(RunningAttempt attempt) {

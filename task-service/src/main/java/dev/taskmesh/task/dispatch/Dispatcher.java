@@ -35,9 +35,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * own: it waits on the database most of the time, and on a virtual thread every reply of the database would be one
  * more hand-off through the scheduler, on the path of every task.
  *
- * <p>Submissions can also be claimed in the transaction that stores them ({@link #storeAndClaim}), which spares a
- * task submitted to idle agents one transaction and the hand-off to this loop. Claims of this instance are made one
- * at a time (a lock around offer, claim and push), so that an agent's free slots are never offered twice.
+ * <p>Tasks can also be claimed in the transaction that stores submissions or completions ({@link #storeAndClaim}):
+ * a task submitted to an idle agent, or the next task for an agent that just finished one, then costs no
+ * transaction of its own and no hand-off to this loop. Claims of this instance are made one at a time (a lock around
+ * offer, claim and push), so that an agent's free slots are never offered twice.
  */
 @Component
 public class Dispatcher implements SmartLifecycle {
@@ -49,14 +50,14 @@ public class Dispatcher implements SmartLifecycle {
     private final AgentOutbox outbox;
     private final DispatchProperties properties;
     private final TransactionTemplate transactions;
-    private final Counter claimedWithSubmission;
+    private final Counter claimedWithSubmissions;
+    private final Counter claimedWithCompletions;
     private final Semaphore wakeups = new Semaphore(0);
     /** Held from the agents' offers until the claimed tasks are pushed: what one claim takes, the next sees taken. */
     private final ReentrantLock claiming = new ReentrantLock();
     /**
-     * The thread committing a submission whose claim left every offered agent short of its limit: nothing it
-     * queued is left for an agent with a free slot, so its commit signals no round. Set and cleared under
-     * {@link #claiming}; the listeners of a commit run on the committing thread.
+     * The thread committing a store with its claim: what it queued was claimable by the agents with free slots, so
+     * its commit signals no round. Set and cleared under {@link #claiming}; a commit's listeners run on its thread.
      */
     private volatile @Nullable Thread committingWithoutRound;
     private final RateLimitedLog failures = new RateLimitedLog(log);
@@ -70,10 +71,8 @@ public class Dispatcher implements SmartLifecycle {
         this.outbox = outbox;
         this.properties = properties;
         this.transactions = new TransactionTemplate(transactionManager);
-        this.claimedWithSubmission = Counter.builder("taskmesh.dispatch.claimed.with.submission")
-                .description("Tasks claimed in the transaction that stored their submission (agents were idle)")
-                .baseUnit("tasks")
-                .register(meters);
+        this.claimedWithSubmissions = claimedWith("submissions", meters);
+        this.claimedWithCompletions = claimedWith("completions", meters);
     }
 
     /**
@@ -87,13 +86,25 @@ public class Dispatcher implements SmartLifecycle {
      * is rolled back and {@code store} runs again on its own: a problem of dispatch never refuses a submission.
      */
     public <T> T storeAndClaim(Supplier<T> store) {
+        return storeAndClaim(store, Map.of(), claimedWithSubmissions);
+    }
+
+    /**
+     * {@link #storeAndClaim(Supplier)} for a {@code store} that records completions and so frees agents' slots: the
+     * claim offers them as free already. The caller frees them ({@link ConnectedAgents#released}) after this returns.
+     */
+    <T> T completeAndClaim(Supplier<T> store, Map<String, Integer> slotsBeingFreed) {
+        return storeAndClaim(store, slotsBeingFreed, claimedWithCompletions);
+    }
+
+    private <T> T storeAndClaim(Supplier<T> store, Map<String, Integer> slotsBeingFreed, Counter claimedWithStore) {
         if (!running || !claiming.tryLock()) {
-            return storeAlone(store);
+            return storeThenSignal(store);
         }
         try {
-            List<AgentOffer> offers = agents.offers();
+            List<AgentOffer> offers = agents.offers(slotsBeingFreed);
             if (offers.isEmpty()) {
-                return storeAlone(store);
+                return storeThenSignal(store);
             }
             List<List<TaskRow>> claimed = new ArrayList<>(offers.size());
             T stored;
@@ -105,39 +116,41 @@ public class Dispatcher implements SmartLifecycle {
                     } catch (RuntimeException e) {
                         throw new ClaimFailed(e);
                     }
-                    if (everyOfferShort(offers, claimed)) {
-                        committingWithoutRound = Thread.currentThread();
-                    }
+                    // every offered agent got its fill or nothing claimable was left for it: a round would find nothing
+                    committingWithoutRound = Thread.currentThread();
                     return result;
                 });
             } catch (ClaimFailed e) {
-                failures.warn("Claiming with a submission failed ({}); storing it alone", e.getCause().toString());
-                return storeAlone(store);
+                failures.warn("Claiming in a transaction that stores tasks failed ({}); storing them alone",
+                        e.getCause().toString());
+                return storeThenSignal(store);
             } finally {
                 committingWithoutRound = null;
             }
             pushAll(offers, claimed);
-            claimedWithSubmission.increment(claimed.stream().mapToInt(List::size).sum());
+            claimedWithStore.increment(claimed.stream().mapToInt(List::size).sum());
             return stored;
         } finally {
             claiming.unlock();
         }
     }
 
-    private static boolean everyOfferShort(List<AgentOffer> offers, List<List<TaskRow>> claimed) {
-        for (int i = 0; i < offers.size(); i++) {
-            if (claimed.get(i).size() >= offers.get(i).limit()) {
-                return false;
-            }
-        }
-        return true;
+    private static Counter claimedWith(String store, MeterRegistry meters) {
+        return Counter.builder("taskmesh.dispatch.claimed.with")
+                .description("Tasks claimed in the transaction that stored submissions or completions, not by a round")
+                .baseUnit("tasks")
+                .tag("store", store)
+                .register(meters);
     }
 
-    private <T> T storeAlone(Supplier<T> store) {
-        return transactions.execute(status -> store.get());
+    /** Stores without a claim; the loop's next round dispatches what the store queued or freed. */
+    private <T> T storeThenSignal(Supplier<T> store) {
+        T stored = transactions.execute(status -> store.get());
+        signal();
+        return stored;
     }
 
-    /** A claim failed inside a transaction that also stores submissions: roll back, then store them alone. */
+    /** A claim failed inside a transaction that also stores: roll back, then store alone. */
     private static final class ClaimFailed extends RuntimeException {
         ClaimFailed(RuntimeException cause) {
             super(cause);
