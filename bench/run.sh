@@ -193,6 +193,13 @@ if wants taskmesh; then
     log "building Taskmesh (missing:$missing) with ./taskmesh build"
     "$ROOT/taskmesh" build >"$DIR/logs/build-taskmesh.log" 2>&1 || log "./taskmesh build failed, see $DIR/logs/build-taskmesh.log"
   fi
+  # the harness compiles against this checkout's contracts and launcher, taken from the local Maven repository:
+  # installed from here each run, so that a fresh machine has them and a changed checkout is never measured stale
+  log "installing contracts and deploy/local into the local Maven repository for the harness"
+  if ! (cd "$ROOT" && ./mvnw -q -B -DskipTests -pl contracts,deploy/local -am install \
+        >"$DIR/logs/install-taskmesh-modules.log" 2>&1); then
+    log "installing them failed, see $DIR/logs/install-taskmesh-modules.log"
+  fi
   if build_module "$BENCH/taskmesh-bench"; then
     run_harness taskmesh "$JAVA" -Xmx1g -Duser.timezone=UTC \
       -cp "$BENCH/taskmesh-bench/target/classes:$(cat "$BENCH/taskmesh-bench/target/classpath.txt")" \
@@ -203,7 +210,7 @@ if wants taskmesh; then
       --db-tasks "$DB_TASKS" --jvm-profile "$JVM_PROFILE" --commit "$COMMIT" \
       ${SERVICE_XMX:+--service-xmx "$SERVICE_XMX"}
   else
-    { echo "build of bench/taskmesh-bench failed (is the root built? ./taskmesh build):";
+    { echo "build of bench/taskmesh-bench failed (see logs/install-taskmesh-modules.log too):";
       tail -n 30 "$DIR/logs/build-taskmesh-bench.log"; } >"$DIR/parts/taskmesh.error"
   fi
 fi

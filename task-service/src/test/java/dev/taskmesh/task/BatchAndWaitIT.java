@@ -151,6 +151,7 @@ class BatchAndWaitIT extends IntegrationTestBase {
                 () -> get(ApiPaths.TASKS + "/" + id + "?waitSeconds=60", alice), background);
         await().atMost(Duration.ofSeconds(15)).until(() -> waitedOn() >= 1);
         assertThat(waiting).isNotDone();
+        double releasedWithTask = metric("taskmesh_tasks_waits_released_with_task_total");
         agent.succeedWithOutput(assignment.taskId(), 1, "{\"answer\": 42, \"items\": [1, 2]}");
 
         Response answer = waiting.get(30, TimeUnit.SECONDS);
@@ -160,6 +161,49 @@ class BatchAndWaitIT extends IntegrationTestBase {
         // the output that came with the completion is in the answer itself: no second request for the result
         assertThat(answer.json().get("output").toString()).isEqualTo("{\"answer\":42,\"items\":[1,2]}");
         assertThat(answer.json().get("attempts").get(0).has("output")).isFalse();
+        assertThat(answer.json().get("attempts").get(0).get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(metric("taskmesh_tasks_waits_released_with_task_total"))
+                .as("the one waiting request was answered with the task its completion's transaction read")
+                .isEqualTo(releasedWithTask + 1);
+    }
+
+    @Test
+    void answersManyWaitingRequestsEachWithItsOwnOutcome() throws Exception {
+        String type = uniqueType();
+        TestAgent agent = TestAgent.connect(port, List.of(type));
+        agents.add(agent);
+        agent.heartbeat(10);
+        int tasks = 10;
+        List<CompletableFuture<Response>> calls = new ArrayList<>();
+        for (int i = 0; i < tasks; i++) {
+            String body = "{\"type\": \"" + type + "\", \"input\": {\"n\": " + i + "}}";
+            calls.add(CompletableFuture.supplyAsync(() -> post(ApiPaths.TASKS + "?waitSeconds=60", alice, body),
+                    background));
+        }
+        List<TaskAssignment> assignments = new ArrayList<>();
+        for (int i = 0; i < tasks; i++) {
+            assignments.add(agent.nextAssignment());
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> waitedOn() >= tasks);
+        double releasedWithTask = metric("taskmesh_tasks_waits_released_with_task_total");
+
+        // one at a time: the first completions find too many callers waiting and leave the read to them
+        for (TaskAssignment assignment : assignments) {
+            int n = assignment.input().get("n").asInt();
+            agent.succeedWithOutput(assignment.taskId(), assignment.attempt(), "{\"square\": " + n * n + "}");
+            await().atMost(Duration.ofSeconds(15)).until(() -> calls.stream().filter(CompletableFuture::isDone)
+                    .count() > assignments.indexOf(assignment));
+        }
+        for (CompletableFuture<Response> call : calls) {
+            JsonNode task = call.get(30, TimeUnit.SECONDS).json();
+            int n = task.get("input").get("n").asInt();
+            assertThat(task.get("status").asString()).isEqualTo("SUCCEEDED");
+            assertThat(task.get("output").get("square").asInt()).isEqualTo(n * n);
+        }
+        assertThat(metric("taskmesh_tasks_waits_released_with_task_total") - releasedWithTask)
+                .as("read for their callers by the completion's transaction: only while fewer than 8 tasks were "
+                        + "waited on (7, 6, ... 1)")
+                .isEqualTo(7);
     }
 
     @Test
@@ -206,8 +250,12 @@ class BatchAndWaitIT extends IntegrationTestBase {
 
     /** The gauge of tasks that requests wait on. */
     private double waitedOn() {
+        return metric("taskmesh_tasks_waited_on");
+    }
+
+    private double metric(String name) {
         return get("/actuator/prometheus", null).body().lines()
-                .filter(line -> line.startsWith("taskmesh_tasks_waited_on"))
+                .filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .findFirst().orElse(0);
     }

@@ -383,8 +383,9 @@ class LifecycleIT extends IntegrationTestBase {
         await().atMost(Duration.ofSeconds(10)).until(() -> status(user, done).equals("RUNNING"));
         agent.complete(assignment.taskId(), 1, Outcome.SUCCEEDED, null, false);
         assertThat(agent.nextReceipt().recorded()).isTrue();
-        Long samples = jdbc.queryForObject("SELECT samples FROM task_type_stats WHERE type = ?", Long.class, type);
-        assertThat(samples).isEqualTo(1);
+        // written by the next flush of the samples gathered in memory (every second)
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.queryForList(
+                "SELECT samples FROM task_type_stats WHERE type = ?", Long.class, type), List.of(1L)::equals);
 
         // three more wait (owner limit 1: one is assigned, two stay queued) with a known average of 10 s
         jdbc.update("UPDATE task_type_stats SET avg_run_seconds = 10 WHERE type = ?", type);

@@ -86,7 +86,7 @@ public class Dispatcher implements SmartLifecycle {
      * is rolled back and {@code store} runs again on its own: a problem of dispatch never refuses a submission.
      */
     public <T> T storeAndClaim(Supplier<T> store) {
-        return storeAndClaim(store, Map.of(), claimedWithSubmissions);
+        return storeAndClaim(store, Map.of(), true, claimedWithSubmissions);
     }
 
     /**
@@ -94,10 +94,11 @@ public class Dispatcher implements SmartLifecycle {
      * claim offers them as free already. The caller frees them ({@link ConnectedAgents#released}) after this returns.
      */
     <T> T completeAndClaim(Supplier<T> store, Map<String, Integer> slotsBeingFreed) {
-        return storeAndClaim(store, slotsBeingFreed, claimedWithCompletions);
+        return storeAndClaim(store, slotsBeingFreed, false, claimedWithCompletions);
     }
 
-    private <T> T storeAndClaim(Supplier<T> store, Map<String, Integer> slotsBeingFreed, Counter claimedWithStore) {
+    private <T> T storeAndClaim(Supplier<T> store, Map<String, Integer> slotsBeingFreed, boolean storeQueues,
+                                Counter claimedWithStore) {
         if (!running || !claiming.tryLock()) {
             return storeThenSignal(store);
         }
@@ -112,7 +113,7 @@ public class Dispatcher implements SmartLifecycle {
                 stored = transactions.execute(status -> {
                     T result = store.get();
                     try {
-                        claimed.addAll(lifecycle.claimAll(offers));
+                        claimed.addAll(lifecycle.claimAll(offers, storeQueues));
                     } catch (RuntimeException e) {
                         throw new ClaimFailed(e);
                     }
@@ -227,7 +228,7 @@ public class Dispatcher implements SmartLifecycle {
             }
             List<List<TaskRow>> claimed;
             try {
-                claimed = lifecycle.claimAll(offers);
+                claimed = lifecycle.claimAll(offers, false);
             } catch (RuntimeException e) {
                 failures.warn("Dispatch round failed ({}); claiming for each worker alone", e.toString());
                 dispatchOneByOne(offers);

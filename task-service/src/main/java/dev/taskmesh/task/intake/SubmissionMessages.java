@@ -12,6 +12,7 @@ import java.security.Principal;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -66,7 +67,7 @@ class SubmissionMessages {
     private final int maxWaitsPerSession;
     /** Answers each session still owes after a wait; forgotten when the session ends. */
     private final Map<String, AtomicInteger> waiting = new ConcurrentHashMap<>();
-    /** Replies after a wait read the task again: not on the thread that committed the outcome. */
+    /** Replies that read the task again after a wait: not on the thread that committed the outcome. */
     private final Executor afterWait = command -> Thread.ofVirtual().name("submission-reply").start(command);
 
     SubmissionMessages(TaskSubmissions submissions, TaskQueries queries, CompletionWaiters waiters,
@@ -131,23 +132,32 @@ class SubmissionMessages {
      * Answers with the outcome when the task has it or the wait ends, from another thread, while the session goes
      * on; the session's wait is given back then. Called on the committer's thread: its one read (whether the task
      * ended before its waiter was registered) costs less there than a hop to another thread would add to a round trip.
+     * A task released with its outcome read is answered on the thread that released it (the committer of the
+     * outcome): no read is left to do.
      */
     private void answerAfterWait(TaskSubmissions.Submitted submitted, Principal principal, String sessionId,
                                  @Nullable String requestId, int waitSeconds, AtomicInteger waitHeld) {
         TaskView task = submitted.task();
-        CompletableFuture<Void> done;
+        CompletableFuture<Optional<TaskView>> done;
         try {
-            done = task.status().isFinal() ? CompletableFuture.completedFuture(null)
+            done = task.status().isFinal() ? CompletableFuture.completedFuture(Optional.of(task))
                     : waiters.finalOrTimeout(task.id(), Duration.ofSeconds(waitSeconds),
                             () -> queries.status(task.id()).map(TaskStatus::isFinal).orElse(true));
         } catch (RuntimeException e) {
             log.warn("Cannot wait for task {}: {}", task.id(), e.toString());
-            done = CompletableFuture.completedFuture(null);
+            done = CompletableFuture.completedFuture(Optional.empty());
         }
-        done.whenCompleteAsync((ignored, error) -> {
-            release(waitHeld);
-            send(principal, sessionId, afterWait(requestId, submitted));
-        }, afterWait);
+        done.whenComplete((ended, error) -> {
+            if (ended != null && ended.isPresent()) {
+                release(waitHeld);
+                send(principal, sessionId, SubmissionReply.of(requestId, submitted, ended.get()));
+            } else {
+                afterWait.execute(() -> {
+                    release(waitHeld);
+                    send(principal, sessionId, afterWait(requestId, submitted));
+                });
+            }
+        });
     }
 
     private static void release(@Nullable AtomicInteger waitHeld) {

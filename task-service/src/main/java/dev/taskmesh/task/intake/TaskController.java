@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.ResponseEntity;
@@ -89,9 +90,10 @@ class TaskController {
         if (view.status().isFinal() || waitSeconds == 0) {
             return submitted;
         }
-        waiters.awaitFinal(view.id(), Duration.ofSeconds(waitSeconds),
-                () -> queries.status(view.id()).map(TaskStatus::isFinal).orElse(true));
-        TaskView now = queries.find(view.id()).orElseThrow(() -> ApiException.notFound("No task " + view.id()));
+        TaskView now = waiters.awaitFinal(view.id(), Duration.ofSeconds(waitSeconds),
+                        () -> queries.status(view.id()).map(TaskStatus::isFinal).orElse(true))
+                .or(() -> queries.find(view.id()))
+                .orElseThrow(() -> ApiException.notFound("No task " + view.id()));
         return ResponseEntity.status(submitted.getStatusCode()).headers(submitted.getHeaders()).body(now);
     }
 
@@ -131,11 +133,12 @@ class TaskController {
         // the row alone for the checks: the whole task JSON is read once, at the end
         TaskRow row = queries.row(id).orElseThrow(() -> ApiException.notFound("No task " + id));
         requireReadable(caller, id, row.owner(), row.workerId());
+        Optional<TaskView> ended = Optional.empty();
         if (!row.status().isFinal() && waitSeconds > 0) {
-            waiters.awaitFinal(id, Duration.ofSeconds(waitSeconds),
+            ended = waiters.awaitFinal(id, Duration.ofSeconds(waitSeconds),
                     () -> queries.status(id).map(TaskStatus::isFinal).orElse(true));
         }
-        return queries.find(id).orElseThrow(() -> ApiException.notFound("No task " + id));
+        return ended.or(() -> queries.find(id)).orElseThrow(() -> ApiException.notFound("No task " + id));
     }
 
     /** The children of a task (or group, or broadcast), oldest first, as task JSON. */

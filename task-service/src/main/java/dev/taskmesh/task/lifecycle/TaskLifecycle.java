@@ -158,12 +158,14 @@ public class TaskLifecycle {
      * queue. The queue is looked at again only after a claim that came back short, and only when other agents are
      * still to be offered something.
      *
+     * @param queuedJustNow this transaction has just queued tasks: the first agent's claim goes ahead without a look
+     *                      at the queue (which would find them), one statement less for a task submitted alone
      * @return what each agent got, in the order of the offers (empty lists included)
      */
     @Transactional
-    public List<List<TaskRow>> claimAll(List<AgentOffer> offers) {
+    public List<List<TaskRow>> claimAll(List<AgentOffer> offers, boolean queuedJustNow) {
         List<List<TaskRow>> claimed = new ArrayList<>(offers.size());
-        boolean claimable = store.anyClaimable(now());
+        boolean claimable = queuedJustNow || store.anyClaimable(now());
         for (int i = 0; i < offers.size(); i++) {
             AgentOffer offer = offers.get(i);
             List<TaskRow> tasks = claimable ? claim(offer) : List.of();
@@ -224,7 +226,7 @@ public class TaskLifecycle {
         TaskRow task = store.lock(completion.taskId()).orElse(null);
         Map<String, List<Duration>> runTimes = new HashMap<>();
         Verdict verdict = completeLocked(workerId, completion, task, now, runTimes);
-        this.runTimes.recordAll(runTimes, now);
+        this.runTimes.recordAll(runTimes);
         return verdict;
     }
 
@@ -273,7 +275,7 @@ public class TaskLifecycle {
                 verdicts[finishing.get(j)] = Verdict.accept();
             }
         }
-        this.runTimes.recordAll(runTimes, now);
+        this.runTimes.recordAll(runTimes);
         return List.of(verdicts);
     }
 
