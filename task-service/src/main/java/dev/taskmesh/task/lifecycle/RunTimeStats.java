@@ -1,6 +1,5 @@
 package dev.taskmesh.task.lifecycle;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -70,7 +69,6 @@ public class RunTimeStats implements SchedulingConfigurer, DisposableBean {
     }
 
     private final JdbcTemplate jdbc;
-    private final Clock clock = Clock.systemUTC();
     /** Guarded by itself. */
     private final Map<String, Fold> unwritten = new HashMap<>();
 
@@ -139,7 +137,7 @@ public class RunTimeStats implements SchedulingConfigurer, DisposableBean {
             taken = new TreeMap<>(unwritten);
             unwritten.clear();
         }
-        Instant now = clock.instant();
+        Instant now = TaskLifecycle.now();
         taken.forEach((type, fold) -> {
             try {
                 jdbc.update("""
