@@ -28,18 +28,30 @@ final class EmbeddedDatabase implements AutoCloseable {
         this.postgres = postgres;
     }
 
-    /** Starts PostgreSQL on {@code port} (0: a free one) and creates the database {@value #DATABASE} if missing. */
-    static EmbeddedDatabase start(Path dataDirectory, int port) {
+    /**
+     * Starts PostgreSQL on {@code port} (0: a free one) and creates the database {@value #DATABASE} if missing.
+     *
+     * @param durable flush each commit to disk before it is acknowledged. zonky's builder starts PostgreSQL with
+     *                {@code fsync}, {@code synchronous_commit} and {@code full_page_writes} off, made for tests: a
+     *                crash of PostgreSQL would lose the last acknowledged commits, and one of the machine could
+     *                leave the data folder corrupt. Durable is PostgreSQL's own default.
+     */
+    static EmbeddedDatabase start(Path dataDirectory, int port, boolean durable) {
         EmbeddedPostgres postgres;
         try {
             Files.createDirectories(dataDirectory);
-            postgres = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(false)
                     .setPort(port == 0 ? Ports.free() : port)
                     .setServerConfig("listen_addresses", LocalPlatformConfig.LOOPBACK)
-                    .setPGStartupWait(Duration.ofSeconds(60))
-                    .start();
+                    .setPGStartupWait(Duration.ofSeconds(60));
+            if (durable) {
+                builder.setServerConfig("fsync", "on")
+                        .setServerConfig("synchronous_commit", "on")
+                        .setServerConfig("full_page_writes", "on");
+            }
+            postgres = builder.start();
         } catch (IOException | RuntimeException e) {
             throw new PlatformException("Cannot start PostgreSQL in " + dataDirectory + ": " + e.getMessage()
                     + " (is another Taskmesh using this data directory? Its postmaster.pid names the process.)", e);

@@ -84,7 +84,8 @@ public final class LocalPlatform implements AutoCloseable {
             adminPassword = AdminPassword.resolve(config.adminPassword(), data);
             assignPorts();
 
-            EmbeddedDatabase db = EmbeddedDatabase.start(data.resolve("postgres"), postgresPort);
+            EmbeddedDatabase db = EmbeddedDatabase.start(data.resolve("postgres"), postgresPort,
+                    config.durableDatabase());
             register(db);
             console.accept("PostgreSQL is up on 127.0.0.1:" + db.port() + " (data in " + data.resolve("postgres") + ")");
 

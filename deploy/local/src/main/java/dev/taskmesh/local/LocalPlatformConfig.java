@@ -30,12 +30,17 @@ import org.jspecify.annotations.Nullable;
  *                          {@code TASKMESH_DISPATCH_LEASE=5s} for the task-service); the entry of
  *                          {@link Component#WORKER_AGENT} goes to every agent
  * @param agents            more agents, each with its own worker, started after the local one (if any)
+ * @param durableDatabase   PostgreSQL flushes each commit to disk before it is acknowledged ({@code fsync},
+ *                          {@code synchronous_commit}, {@code full_page_writes} on): what was accepted survives a
+ *                          crash of PostgreSQL or of the machine. Off only to compare with systems that keep nothing
+ *                          on disk (the benchmark, whose Celery runs on a Redis without persistence)
  */
 public record LocalPlatformConfig(Path repositoryRoot, Path dataDirectory, String listenAddress,
                                   int gatewayPort, int registryPort, int taskServicePort, int resultServicePort,
                                   int postgresPort, @Nullable String adminPassword, boolean startAgent,
                                   Map<Component, List<String>> jvmOptions, Duration healthTimeout,
-                                  Map<Component, Map<String, String>> environment, List<AgentSpec> agents) {
+                                  Map<Component, Map<String, String>> environment, List<AgentSpec> agents,
+                                  boolean durableDatabase) {
 
     /** Loopback, so that a development platform is not reachable from the network unless asked for. */
     public static final String LOOPBACK = "127.0.0.1";
@@ -56,27 +61,31 @@ public record LocalPlatformConfig(Path repositoryRoot, Path dataDirectory, Strin
     /** The gateway on {@code gatewayPort}, everything else on free ports, an agent, default JVM options. */
     public static LocalPlatformConfig of(Path repositoryRoot, Path dataDirectory, int gatewayPort) {
         return new LocalPlatformConfig(repositoryRoot, dataDirectory, LOOPBACK, gatewayPort, 0, 0, 0, 0, null, true,
-                Map.of(), Duration.ofSeconds(120), Map.of(), List.of());
+                Map.of(), Duration.ofSeconds(120), Map.of(), List.of(), true);
     }
 
     public LocalPlatformConfig withAdminPassword(@Nullable String password) {
         return new LocalPlatformConfig(repositoryRoot, dataDirectory, listenAddress, gatewayPort, registryPort,
-                taskServicePort, resultServicePort, postgresPort, password, startAgent, jvmOptions, healthTimeout, environment, agents);
+                taskServicePort, resultServicePort, postgresPort, password, startAgent, jvmOptions, healthTimeout,
+                environment, agents, durableDatabase);
     }
 
     public LocalPlatformConfig withAgent(boolean start) {
         return new LocalPlatformConfig(repositoryRoot, dataDirectory, listenAddress, gatewayPort, registryPort,
-                taskServicePort, resultServicePort, postgresPort, adminPassword, start, jvmOptions, healthTimeout, environment, agents);
+                taskServicePort, resultServicePort, postgresPort, adminPassword, start, jvmOptions, healthTimeout,
+                environment, agents, durableDatabase);
     }
 
     public LocalPlatformConfig withListenAddress(String address) {
         return new LocalPlatformConfig(repositoryRoot, dataDirectory, address, gatewayPort, registryPort,
-                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, jvmOptions, healthTimeout, environment, agents);
+                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, jvmOptions, healthTimeout,
+                environment, agents, durableDatabase);
     }
 
     public LocalPlatformConfig withHealthTimeout(Duration timeout) {
         return new LocalPlatformConfig(repositoryRoot, dataDirectory, listenAddress, gatewayPort, registryPort,
-                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, jvmOptions, timeout, environment, agents);
+                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, jvmOptions, timeout,
+                environment, agents, durableDatabase);
     }
 
     public LocalPlatformConfig withJvmOptions(Component component, List<String> options) {
@@ -84,7 +93,8 @@ public record LocalPlatformConfig(Path repositoryRoot, Path dataDirectory, Strin
         all.putAll(jvmOptions);
         all.put(component, List.copyOf(options));
         return new LocalPlatformConfig(repositoryRoot, dataDirectory, listenAddress, gatewayPort, registryPort,
-                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, all, healthTimeout, environment, agents);
+                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, all, healthTimeout,
+                environment, agents, durableDatabase);
     }
 
     /** Adds {@code variables} to the environment of {@code component} (of every agent for the worker-agent). */
@@ -96,7 +106,13 @@ public record LocalPlatformConfig(Path repositoryRoot, Path dataDirectory, Strin
         all.put(component, merged);
         return new LocalPlatformConfig(repositoryRoot, dataDirectory, listenAddress, gatewayPort, registryPort,
                 taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, jvmOptions, healthTimeout,
-                all, agents);
+                all, agents, durableDatabase);
+    }
+
+    public LocalPlatformConfig withDurableDatabase(boolean durable) {
+        return new LocalPlatformConfig(repositoryRoot, dataDirectory, listenAddress, gatewayPort, registryPort,
+                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, jvmOptions, healthTimeout,
+                environment, agents, durable);
     }
 
     /** Adds agents, each with its own worker, to start after the local one. */
@@ -105,7 +121,7 @@ public record LocalPlatformConfig(Path repositoryRoot, Path dataDirectory, Strin
         all.addAll(List.of(more));
         return new LocalPlatformConfig(repositoryRoot, dataDirectory, listenAddress, gatewayPort, registryPort,
                 taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, jvmOptions, healthTimeout,
-                environment, all);
+                environment, all, durableDatabase);
     }
 
     /** The extra environment of a child. */

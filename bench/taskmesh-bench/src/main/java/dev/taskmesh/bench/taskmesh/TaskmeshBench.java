@@ -87,8 +87,10 @@ public final class TaskmeshBench {
         for (Component c : Component.values()) {
             jvm.put(c, jvmOptions(c));
         }
+        // PostgreSQL without flushes, as JobRunr's in this benchmark and Celery's Redis without persistence: the run
+        // compares the systems' own work, not the disk's; its conditions record fsync and synchronous_commit
         var config = new LocalPlatformConfig(repo, data, LocalPlatformConfig.LOOPBACK, 0, 0, 0, 0, pgPort,
-                adminPassword, false, jvm, Duration.ofSeconds(240), Map.of(), List.of());
+                adminPassword, false, jvm, Duration.ofSeconds(240), Map.of(), List.of(), false);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("system", "taskmesh");
         try (LocalPlatform platform = new LocalPlatform(config, line -> log("launcher: " + line))) {
