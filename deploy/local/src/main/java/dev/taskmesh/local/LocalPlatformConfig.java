@@ -109,12 +109,6 @@ public record LocalPlatformConfig(Path repositoryRoot, Path dataDirectory, Strin
                 all, agents, durableDatabase);
     }
 
-    public LocalPlatformConfig withDurableDatabase(boolean durable) {
-        return new LocalPlatformConfig(repositoryRoot, dataDirectory, listenAddress, gatewayPort, registryPort,
-                taskServicePort, resultServicePort, postgresPort, adminPassword, startAgent, jvmOptions, healthTimeout,
-                environment, agents, durable);
-    }
-
     /** Adds agents, each with its own worker, to start after the local one. */
     public LocalPlatformConfig withAgents(AgentSpec... more) {
         List<AgentSpec> all = new ArrayList<>(agents);
