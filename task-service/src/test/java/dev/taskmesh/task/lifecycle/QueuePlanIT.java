@@ -3,24 +3,30 @@ package dev.taskmesh.task.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskmesh.contract.WireJson;
+import dev.taskmesh.contract.task.TaskStatus;
 import dev.taskmesh.testsupport.TestPostgres;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * A claim reads the queue in dispatch order and stops after its LIMIT, even when the statistics were taken while the
- * queue was empty and it filled since (what a burst of submissions does between two analyzes): on a database of its
- * own with 50,000 tasks that went through the queue and finished, vacuumed and analyzed, then 5,000 queued ones. The plan is asserted, not the time.
+ * A claim reads the queue in dispatch order and the queue-timeout sweep reads only the tasks with a queue deadline,
+ * each stopping after its LIMIT, even when the statistics were taken while the queue was empty and it filled since
+ * (what a burst of submissions does between two analyzes): on a database of its own with 50,000 tasks that went
+ * through the queue and finished, vacuumed and analyzed, then 5,000 queued ones without deadlines. The plan is
+ * asserted, not the time.
  */
-class ClaimPlanIT {
+class QueuePlanIT {
 
     private static final int FINISHED = 50_000;
     private static final int QUEUED = 5_000;
@@ -63,9 +69,9 @@ class ClaimPlanIT {
                 status, TaskStore.ts(NOW), shuffle, count, count, TaskStore.ts(NOW));
     }
 
-    private static String planInDispatchOrder(int maxRunningPerOwner) {
+    private static String claimPlan(int maxRunningPerOwner) {
         return tx.execute(status -> {
-            store.planInDispatchOrder();
+            store.planWithoutSorts();
             ClaimSql claim = ClaimSql.of(OFFER, NOW, maxRunningPerOwner);
             String plan = String.join("\n", jdbc.queryForList("EXPLAIN " + claim.sql(), String.class,
                     claim.argArray()));
@@ -84,13 +90,13 @@ class ClaimPlanIT {
 
     @Test
     void claimsThroughTheQueueIndexInDispatchOrder() {
-        String plan = planInDispatchOrder(0);
+        String plan = claimPlan(0);
         assertThat(plan).contains("tasks_queued").doesNotContain("Sort").doesNotContain("Seq Scan");
     }
 
     @Test
     void claimsUnderAnOwnerLimitThroughTheQueueIndex() {
-        String plan = planInDispatchOrder(2);
+        String plan = claimPlan(2);
         String candidates = plan.substring(plan.indexOf("CTE candidates"), plan.indexOf("CTE claimed"));
         assertThat(candidates).contains("tasks_queued").doesNotContain("Sort").doesNotContain("Seq Scan");
     }
@@ -105,5 +111,55 @@ class ClaimPlanIT {
         List<UUID> dueFirst = jdbc.queryForList(
                 "SELECT id FROM tasks WHERE status = 'QUEUED' ORDER BY dispatch_at LIMIT ?", UUID.class, OFFER.limit());
         assertThat(claimed).extracting(TaskRow::id).containsExactlyInAnyOrderElementsOf(dueFirst);
+    }
+
+    /**
+     * The sweep's plan as a prepared statement: {@code custom} with the arguments, {@code generic} as the database
+     * plans it for any arguments once the driver has prepared it on the server (from the fifth execution).
+     */
+    private static String sweepPlan(String planCacheMode) {
+        int[] n = {0};
+        String numbered = Pattern.compile("\\?").matcher(TaskStore.QUEUE_TIMEOUTS).replaceAll(m -> "\\$" + ++n[0]);
+        return tx.execute(status -> {
+            store.planWithoutSorts();
+            jdbc.execute("SET LOCAL plan_cache_mode = " + planCacheMode);
+            jdbc.execute("PREPARE sweep (timestamptz, timestamptz, integer) AS " + numbered);
+            String plan = String.join("\n", jdbc.queryForList(
+                    "EXPLAIN EXECUTE sweep ('" + NOW + "', '" + NOW + "', 500)", String.class));
+            jdbc.execute("DEALLOCATE sweep");
+            status.setRollbackOnly();
+            return plan;
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"force_custom_plan", "force_generic_plan"})
+    void sweepsQueueTimeoutsThroughTheDeadlineIndexOnly(String planCacheMode) {
+        String plan = sweepPlan(planCacheMode);
+        assertThat(plan).contains("tasks_queue_deadline").doesNotContain("tasks_queued").doesNotContain("Sort")
+                .doesNotContain("Seq Scan");
+    }
+
+    @Test
+    void sweepsTheTasksPastTheirQueueDeadline() {
+        List<UUID> late = jdbc.queryForList("""
+                UPDATE tasks SET queue_timeout_seconds = 60, queue_deadline = ?::timestamptz - interval '1 second'
+                WHERE id IN (SELECT id FROM tasks WHERE status = 'QUEUED' ORDER BY created_at LIMIT 3)
+                RETURNING id""", UUID.class, TaskStore.ts(NOW));
+        jdbc.update("""
+                UPDATE tasks SET queue_timeout_seconds = 60, queue_deadline = ?::timestamptz + interval '1 minute'
+                WHERE id IN (SELECT id FROM tasks WHERE status = 'QUEUED' ORDER BY created_at DESC LIMIT 3)""",
+                TaskStore.ts(NOW));
+        List<TaskRow> failed = tx.execute(status -> {
+            List<TaskRow> rows = store.failQueueTimeouts(NOW, 500);
+            status.setRollbackOnly();
+            return rows;
+        });
+        jdbc.update("UPDATE tasks SET queue_timeout_seconds = NULL, queue_deadline = NULL WHERE status = 'QUEUED'");
+        assertThat(failed).extracting(TaskRow::id).containsExactlyInAnyOrderElementsOf(late);
+        assertThat(failed).allSatisfy(task -> {
+            assertThat(task.status()).isEqualTo(TaskStatus.FAILED);
+            assertThat(task.error()).isEqualTo("queue timeout: waited 60 s");
+        });
     }
 }
