@@ -88,9 +88,20 @@ class QueueStatementsIT {
     @Test
     void tasksAreAnalyzedAfterAFewThousandChangesHoweverManyRowsTheTableHolds() {
         // a backlog must reach the planner's statistics before it is a tenth of all tasks ever run (V6)
-        String options = jdbc.queryForObject(
+        assertThat(taskTableOptions()).contains("autovacuum_analyze_scale_factor=0",
+                "autovacuum_analyze_threshold=5000");
+    }
+
+    @Test
+    void tasksAreVacuumedAfterTenThousandDeadRowsHoweverManyRowsTheTableHolds() {
+        // claims read past the queue index's entries of claimed tasks until a vacuum removes them (V7)
+        assertThat(taskTableOptions()).contains("autovacuum_vacuum_scale_factor=0",
+                "autovacuum_vacuum_threshold=10000");
+    }
+
+    private static String taskTableOptions() {
+        return jdbc.queryForObject(
                 "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid = 'tasks.tasks'::regclass",
                 String.class);
-        assertThat(options).contains("autovacuum_analyze_scale_factor=0", "autovacuum_analyze_threshold=5000");
     }
 }
