@@ -1,13 +1,18 @@
 package dev.taskmesh.task;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.taskmesh.contract.ApiPaths;
 import dev.taskmesh.contract.agent.Outcome;
 import dev.taskmesh.contract.agent.TaskAssignment;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -91,6 +96,33 @@ class ClaimWithStoreIT extends IntegrationTestBase {
         TaskAssignment assignment = agent.nextAssignment();
         assertThat(assignment.taskId()).hasToString(id);
         assertThat(assignment.attempt()).isEqualTo(1);
+    }
+
+    /**
+     * The waiter is registered by the transaction that stores the task. When the claim in it fails, the task is
+     * stored again on its own, under a new id: the first waiter goes, and the caller gets the task's outcome.
+     */
+    @Test
+    void aWaitedSubmissionWhoseClaimFailedIsAnsweredWithItsOutcome() throws Exception {
+        String type = uniqueType();
+        TestAgent agent = registeredAgent(2, type);
+        AutoCloseable refusal = refuseAssigningTasksOfType(type);
+
+        CompletableFuture<Response> answer = CompletableFuture.supplyAsync(
+                () -> post(ApiPaths.TASKS + "?waitSeconds=60", alice, "{\"type\": \"" + type + "\"}"));
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        await().atMost(Duration.ofSeconds(20)).until(() -> jdbc.queryForObject(
+                "SELECT count(*) FROM tasks.tasks WHERE type = ? AND status = 'QUEUED'", Integer.class, type) == 1);
+        close(refusal);
+        TaskAssignment assignment = agent.nextAssignment();
+        agent.complete(assignment.taskId(), assignment.attempt(), Outcome.SUCCEEDED, null, false);
+
+        Response response = answer.get(30, TimeUnit.SECONDS);
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        assertThat(response.json().get("id").asString()).isEqualTo(assignment.taskId().toString());
+        assertThat(response.json().get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(meters.get("taskmesh.tasks.waited.on").gauge().value())
+                .as("no waiter is left for the task whose transaction rolled back").isZero();
     }
 
     @Test

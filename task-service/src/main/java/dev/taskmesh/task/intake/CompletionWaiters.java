@@ -87,14 +87,14 @@ class CompletionWaiters {
     }
 
     /**
-     * Blocks (a virtual thread: requests run on them) until {@link #finalOrTimeout} completes.
+     * Blocks (a virtual thread: requests run on them) until {@code outcome} ({@link #finalOrTimeout}) completes.
      *
      * @return the task at its outcome when the outcome's transaction read it; empty otherwise
      */
-    Optional<TaskView> awaitFinal(UUID taskId, Duration timeout, BooleanSupplier isFinal)
+    static Optional<TaskView> await(CompletableFuture<Optional<TaskView>> outcome, UUID taskId)
             throws InterruptedException {
         try {
-            return finalOrTimeout(taskId, timeout, isFinal).get();
+            return outcome.get();
         } catch (ExecutionException e) {
             throw new IllegalStateException("waiting for task " + taskId + " failed", e.getCause());
         }

@@ -4,12 +4,14 @@ import dev.taskmesh.task.dispatch.Dispatcher;
 import dev.taskmesh.task.lifecycle.FanOut;
 import dev.taskmesh.task.lifecycle.NewTask;
 import dev.taskmesh.task.lifecycle.TaskLifecycle;
+import dev.taskmesh.task.lifecycle.TaskView;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -32,6 +34,10 @@ import org.springframework.stereotype.Component;
  * <p>The same transaction claims for this instance's idle agents ({@link Dispatcher#storeAndClaim}): a task
  * submitted while an agent waits is stored already assigned, and pushed to the agent right after the commit.
  *
+ * <p>A caller that waits for the outcome has its waiter registered in that transaction, before the commit: no
+ * outcome can come before it, so nothing has to be read afterwards to learn whether one did (a transaction and two
+ * round trips to the database less per waited submission).
+ *
  * <p>Each submission is answered only after its transaction committed: nothing is acknowledged that a crash could
  * lose. When a shared transaction fails, each of its submissions is stored again on its own, so that one failing
  * submission does not fail the others. Submissions still queued when the service stops are stored before the loop
@@ -47,12 +53,22 @@ class GroupCommit implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
 
-    private record Pending(NewTask task, CompletableFuture<TaskLifecycle.Submission> stored) {
+    private record Pending(NewTask task, @Nullable Duration waitFor, CompletableFuture<Stored> stored) {
+    }
+
+    /**
+     * A stored submission.
+     *
+     * @param outcome the task's outcome or the end of the wait, when the caller waits and the task was created;
+     *                null otherwise (an earlier task found by its idempotency key may have ended already)
+     */
+    record Stored(TaskLifecycle.Submission submission, @Nullable CompletableFuture<Optional<TaskView>> outcome) {
     }
 
     private final FanOut fanOut;
     private final TaskLifecycle lifecycle;
     private final Dispatcher dispatcher;
+    private final CompletionWaiters waiters;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(MAX_PENDING);
     /** Submissions taken from the queue whose commit is under way. */
     private final AtomicInteger committing = new AtomicInteger();
@@ -60,10 +76,12 @@ class GroupCommit implements SmartLifecycle {
     private volatile boolean running;
     private @Nullable Thread loop;
 
-    GroupCommit(FanOut fanOut, TaskLifecycle lifecycle, Dispatcher dispatcher, MeterRegistry meters) {
+    GroupCommit(FanOut fanOut, TaskLifecycle lifecycle, Dispatcher dispatcher, CompletionWaiters waiters,
+                MeterRegistry meters) {
         this.fanOut = fanOut;
         this.lifecycle = lifecycle;
         this.dispatcher = dispatcher;
+        this.waiters = waiters;
         this.batchSizes = DistributionSummary.builder("taskmesh.tasks.submission.group.commit")
                 .description("Single-task submissions stored in one transaction")
                 .baseUnit("tasks")
@@ -76,14 +94,16 @@ class GroupCommit implements SmartLifecycle {
     /**
      * Completes once the task is stored (or the earlier task with its idempotency key is found), or with the error
      * that prevented it, on the committer's thread.
+     *
+     * @param wait how long the caller waits for the outcome; null when it does not
      */
-    CompletableFuture<TaskLifecycle.Submission> submit(NewTask task) {
+    CompletableFuture<Stored> submit(NewTask task, @Nullable Duration wait) {
         if (!running) {
             throw new IllegalStateException("The task-service is stopping; the task was not stored");
         }
-        CompletableFuture<TaskLifecycle.Submission> stored = new CompletableFuture<>();
+        CompletableFuture<Stored> stored = new CompletableFuture<>();
         try {
-            queue.put(new Pending(task, stored));
+            queue.put(new Pending(task, wait, stored));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted before the task was queued; it was not stored", e);
@@ -159,26 +179,73 @@ class GroupCommit implements SmartLifecycle {
             commitAlone(batch.getFirst());
             return;
         }
+        Waits waits = new Waits(batch);
         List<TaskLifecycle.Submission> submissions;
         try {
             List<NewTask> tasks = batch.stream().map(Pending::task).toList();
-            submissions = dispatcher.storeAndClaim(() -> fanOut.submitAll(tasks));
+            submissions = dispatcher.storeAndClaim(() -> waits.register(fanOut.submitAll(tasks)));
         } catch (RuntimeException e) {
+            waits.cancel();
             log.warn("Storing {} submissions together failed ({}); storing them one by one", batch.size(),
                     e.toString());
             batch.forEach(this::commitAlone);
             return;
         }
         for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).stored().complete(submissions.get(i));
+            batch.get(i).stored().complete(new Stored(submissions.get(i), waits.outcome(i)));
         }
     }
 
     private void commitAlone(Pending submission) {
+        Waits waits = new Waits(List.of(submission));
         try {
-            submission.stored().complete(dispatcher.storeAndClaim(() -> lifecycle.submit(submission.task())));
+            TaskLifecycle.Submission stored = dispatcher.storeAndClaim(
+                    () -> waits.register(List.of(lifecycle.submit(submission.task()))).getFirst());
+            submission.stored().complete(new Stored(stored, waits.outcome(0)));
         } catch (RuntimeException e) {
+            waits.cancel();
             submission.stored().completeExceptionally(e);
+        }
+    }
+
+    /**
+     * The waiters of one batch, registered by the transaction that stores it, before its commit. A store that runs
+     * again (its transaction rolled back, or the claim in it failed) first cancels what the earlier run registered:
+     * those tasks were never stored.
+     */
+    private final class Waits {
+        private final List<Pending> batch;
+        private List<@Nullable CompletableFuture<Optional<TaskView>>> outcomes = List.of();
+
+        Waits(List<Pending> batch) {
+            this.batch = batch;
+        }
+
+        List<TaskLifecycle.Submission> register(List<TaskLifecycle.Submission> submissions) {
+            cancel();
+            List<@Nullable CompletableFuture<Optional<TaskView>>> registered = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                Duration wait = batch.get(i).waitFor();
+                TaskLifecycle.Submission submission = submissions.get(i);
+                registered.add(wait == null || !submission.created() ? null
+                        // the task is not committed yet, so it has no outcome yet: nothing to look up
+                        : waiters.finalOrTimeout(submission.task().id(), wait, () -> false));
+            }
+            outcomes = registered;
+            return submissions;
+        }
+
+        @Nullable CompletableFuture<Optional<TaskView>> outcome(int i) {
+            return outcomes.get(i);
+        }
+
+        void cancel() {
+            outcomes.forEach(outcome -> {
+                if (outcome != null) {
+                    outcome.cancel(false);
+                }
+            });
+            outcomes = List.of();
         }
     }
 }

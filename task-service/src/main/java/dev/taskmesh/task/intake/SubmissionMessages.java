@@ -98,7 +98,8 @@ class SubmissionMessages {
             String id = requestId;
             try {
                 // the session's next frames are handled while this one is stored, possibly with them in one commit
-                submissions.submitAsync(request, Caller.from((Authentication) principal))
+                submissions.submitAsync(request, Caller.from((Authentication) principal),
+                                waitHeld == null ? null : Duration.ofSeconds(waitSeconds))
                         .whenComplete((submitted, error) -> {
                             if (error != null || waitHeld == null) {
                                 release(waitHeld);
@@ -130,19 +131,21 @@ class SubmissionMessages {
 
     /**
      * Answers with the outcome when the task has it or the wait ends, from another thread, while the session goes
-     * on; the session's wait is given back then. Called on the committer's thread: its one read (whether the task
-     * ended before its waiter was registered) costs less there than a hop to another thread would add to a round trip.
-     * A task released with its outcome read is answered on the thread that released it (the committer of the
-     * outcome): no read is left to do.
+     * on; the session's wait is given back then. A task just created had its waiter registered before its commit.
+     * Otherwise this runs on the committer's thread: its one read (whether the task ended before its waiter was
+     * registered) costs less there than a hop to another thread would add to a round trip. A task released with its
+     * outcome read is answered on the thread that released it (the committer of the outcome): no read is left to do.
      */
     private void answerAfterWait(TaskSubmissions.Submitted submitted, Principal principal, String sessionId,
                                  @Nullable String requestId, int waitSeconds, AtomicInteger waitHeld) {
         TaskView task = submitted.task();
-        CompletableFuture<Optional<TaskView>> done;
+        CompletableFuture<Optional<TaskView>> done = submitted.outcome();
         try {
-            done = task.status().isFinal() ? CompletableFuture.completedFuture(Optional.of(task))
-                    : waiters.finalOrTimeout(task.id(), Duration.ofSeconds(waitSeconds),
-                            () -> queries.status(task.id()).map(TaskStatus::isFinal).orElse(true));
+            if (done == null) {
+                done = task.status().isFinal() ? CompletableFuture.completedFuture(Optional.of(task))
+                        : waiters.finalOrTimeout(task.id(), Duration.ofSeconds(waitSeconds),
+                                () -> queries.status(task.id()).map(TaskStatus::isFinal).orElse(true));
+            }
         } catch (RuntimeException e) {
             log.warn("Cannot wait for task {}: {}", task.id(), e.toString());
             done = CompletableFuture.completedFuture(Optional.empty());

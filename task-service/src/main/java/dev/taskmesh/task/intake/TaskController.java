@@ -20,9 +20,9 @@ import java.time.format.DateTimeParseException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -67,7 +67,11 @@ class TaskController {
      */
     @PostMapping
     ResponseEntity<TaskView> submit(@Valid @RequestBody SubmitTaskRequest request, Caller caller) {
-        TaskSubmissions.Submitted submitted = submissions.submit(request, caller);
+        return answer(submissions.submit(request, caller, null));
+    }
+
+    /** 201 with the task's location, or 200 with the replay header for an idempotency key used before. */
+    private static ResponseEntity<TaskView> answer(TaskSubmissions.Submitted submitted) {
         TaskView view = submitted.task();
         URI location = URI.create(ApiPaths.TASKS + "/" + view.id());
         if (!submitted.created()) {
@@ -85,16 +89,21 @@ class TaskController {
     ResponseEntity<TaskView> submitAndWait(@Valid @RequestBody SubmitTaskRequest request,
                                            @RequestParam int waitSeconds, Caller caller) throws InterruptedException {
         requireWait(waitSeconds);
-        ResponseEntity<TaskView> submitted = submit(request, caller);
-        TaskView view = Objects.requireNonNull(submitted.getBody());
+        TaskSubmissions.Submitted submitted = submissions.submit(request, caller,
+                waitSeconds == 0 ? null : Duration.ofSeconds(waitSeconds));
+        ResponseEntity<TaskView> answer = answer(submitted);
+        TaskView view = submitted.task();
         if (view.status().isFinal() || waitSeconds == 0) {
-            return submitted;
+            return answer;
         }
-        TaskView now = waiters.awaitFinal(view.id(), Duration.ofSeconds(waitSeconds),
-                        () -> queries.status(view.id()).map(TaskStatus::isFinal).orElse(true))
+        // a task just created had its waiter registered before its commit; an earlier one may have ended already
+        CompletableFuture<Optional<TaskView>> outcome = submitted.outcome() != null ? submitted.outcome()
+                : waiters.finalOrTimeout(view.id(), Duration.ofSeconds(waitSeconds),
+                        () -> queries.status(view.id()).map(TaskStatus::isFinal).orElse(true));
+        TaskView now = CompletionWaiters.await(outcome, view.id())
                 .or(() -> queries.find(view.id()))
                 .orElseThrow(() -> ApiException.notFound("No task " + view.id()));
-        return ResponseEntity.status(submitted.getStatusCode()).headers(submitted.getHeaders()).body(now);
+        return ResponseEntity.status(answer.getStatusCode()).headers(answer.getHeaders()).body(now);
     }
 
     private static void requireWait(int waitSeconds) {
@@ -135,8 +144,8 @@ class TaskController {
         requireReadable(caller, id, row.owner(), row.workerId());
         Optional<TaskView> ended = Optional.empty();
         if (!row.status().isFinal() && waitSeconds > 0) {
-            ended = waiters.awaitFinal(id, Duration.ofSeconds(waitSeconds),
-                    () -> queries.status(id).map(TaskStatus::isFinal).orElse(true));
+            ended = CompletionWaiters.await(waiters.finalOrTimeout(id, Duration.ofSeconds(waitSeconds),
+                    () -> queries.status(id).map(TaskStatus::isFinal).orElse(true)), id);
         }
         return ended.or(() -> queries.find(id)).orElseThrow(() -> ApiException.notFound("No task " + id));
     }

@@ -7,10 +7,13 @@ import dev.taskmesh.task.lifecycle.TaskLifecycle;
 import dev.taskmesh.task.lifecycle.TaskQueries;
 import dev.taskmesh.task.lifecycle.TaskRow;
 import dev.taskmesh.task.lifecycle.TaskView;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
 /**
@@ -38,17 +41,21 @@ class TaskSubmissions {
     /**
      * @param task    the task JSON right after the submission
      * @param created false when the caller's idempotency key named an earlier task, which {@code task} then is
+     * @param outcome the outcome or the end of the wait, registered before the task was committed; null when the
+     *                caller does not wait, or must look whether the task ended already ({@link GroupCommit.Stored})
      */
-    record Submitted(TaskView task, boolean created) {
+    record Submitted(TaskView task, boolean created, @Nullable CompletableFuture<Optional<TaskView>> outcome) {
     }
 
     /**
      * Submits a task and waits until it is stored; a body of {@code type: group} with {@code children}, or with
      * {@code broadcast}, submits a group parent and its children in one transaction.
+     *
+     * @param wait how long the caller will wait for the outcome; null when it does not
      */
-    Submitted submit(SubmitTaskRequest request, Caller caller) {
+    Submitted submit(SubmitTaskRequest request, Caller caller, @Nullable Duration wait) {
         try {
-            return submitAsync(request, caller).join();
+            return submitAsync(request, caller, wait).join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException cause) {
                 throw cause;
@@ -62,8 +69,10 @@ class TaskSubmissions {
      * submitted at the same moment ({@link GroupCommit}); its answer completes on the committer's thread, which the
      * caller should not keep long. What the request alone shows to be wrong is thrown at once, before anything is
      * stored.
+     *
+     * @param wait how long the caller will wait for the outcome; null when it does not
      */
-    CompletableFuture<Submitted> submitAsync(SubmitTaskRequest request, Caller caller) {
+    CompletableFuture<Submitted> submitAsync(SubmitTaskRequest request, Caller caller, @Nullable Duration wait) {
         TaskController.requirePerson(caller);
         boolean single = request.children() == null && !TaskRow.GROUP_TYPE.equals(request.type())
                 && request.broadcast() == null;
@@ -71,15 +80,16 @@ class TaskSubmissions {
             TaskRequests.Group group = group(request, caller);
             TaskLifecycle.Submission submission = fanOut.submitGroup(group.parent(), group.children());
             return CompletableFuture.completedFuture(new Submitted(queries.view(submission.task()),
-                    submission.created()));
+                    submission.created(), null));
         }
-        return groupCommit.submit(requests.toNewTask(request, caller.id(), caller.name()))
-                .thenCompose(submission -> submission.created()
+        return groupCommit.submit(requests.toNewTask(request, caller.id(), caller.name()), wait)
+                .thenCompose(stored -> stored.submission().created()
                         // a single task just stored has no attempts and no children: nothing to read back
-                        ? CompletableFuture.completedFuture(new Submitted(queries.viewOfNew(submission.task()), true))
+                        ? CompletableFuture.completedFuture(new Submitted(
+                                queries.viewOfNew(stored.submission().task()), true, stored.outcome()))
                         // an earlier task is read on a thread of its own, not on the committer's
-                        : CompletableFuture.supplyAsync(() -> new Submitted(queries.view(submission.task()), false),
-                                READS));
+                        : CompletableFuture.supplyAsync(() -> new Submitted(
+                                queries.view(stored.submission().task()), false, null), READS));
     }
 
     private TaskRequests.Group group(SubmitTaskRequest request, Caller caller) {

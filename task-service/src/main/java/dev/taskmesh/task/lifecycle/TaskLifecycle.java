@@ -41,6 +41,11 @@ public class TaskLifecycle {
     private final LifecycleProperties properties;
     private final RetryBackoff backoff;
     private final Comparator<TaskRow> dispatchOrder;
+    /**
+     * The last claim got all it asked for, so the queue likely holds more: the next claim goes ahead without a look
+     * at the queue first. Claims of this instance are made one at a time (the dispatcher's lock).
+     */
+    private volatile boolean lastClaimFilled;
 
     TaskLifecycle(TaskStore store, FanOutStore fanOut, RunTimeStats runTimes, ApplicationEventPublisher events,
                   LifecycleProperties properties) {
@@ -143,6 +148,7 @@ public class TaskLifecycle {
             store.lockOwnerLimitedClaims();
         }
         List<TaskRow> claimed = new ArrayList<>(store.claim(offer, now(), ownerLimit));
+        lastClaimFilled = claimed.size() == offer.limit();
         if (claimed.isEmpty()) {
             return List.of();
         }
@@ -158,6 +164,10 @@ public class TaskLifecycle {
      * queue. The queue is looked at again only after a claim that came back short, and only when other agents are
      * still to be offered something.
      *
+     * <p>The first agent's claim also goes ahead without that look when the last claim got all it asked for: while
+     * a backlog drains, each commit of completions then claims the agents' next tasks with one statement instead of
+     * two.
+     *
      * @param queuedJustNow this transaction has just queued tasks: the first agent's claim goes ahead without a look
      *                      at the queue (which would find them), one statement less for a task submitted alone
      * @return what each agent got, in the order of the offers (empty lists included)
@@ -165,7 +175,7 @@ public class TaskLifecycle {
     @Transactional
     public List<List<TaskRow>> claimAll(List<AgentOffer> offers, boolean queuedJustNow) {
         List<List<TaskRow>> claimed = new ArrayList<>(offers.size());
-        boolean claimable = queuedJustNow || store.anyClaimable(now());
+        boolean claimable = queuedJustNow || lastClaimFilled || store.anyClaimable(now());
         for (int i = 0; i < offers.size(); i++) {
             AgentOffer offer = offers.get(i);
             List<TaskRow> tasks = claimable ? claim(offer) : List.of();

@@ -71,7 +71,7 @@ class QueuePlanIT {
 
     private static String claimPlan(int maxRunningPerOwner) {
         return tx.execute(status -> {
-            store.planWithoutSorts();
+            jdbc.execute(TaskStore.PLAN_WITHOUT_SORTS);
             ClaimSql claim = ClaimSql.of(OFFER, NOW, maxRunningPerOwner);
             String plan = String.join("\n", jdbc.queryForList("EXPLAIN " + claim.sql(), String.class,
                     claim.argArray()));
@@ -103,11 +103,16 @@ class QueuePlanIT {
 
     @Test
     void claimsTheTasksDueFirst() {
+        String[] sortsAfterClaim = new String[1];
         List<TaskRow> claimed = tx.execute(status -> {
             List<TaskRow> rows = store.claim(OFFER, NOW, 0);
+            sortsAfterClaim[0] = jdbc.queryForObject("SHOW enable_sort", String.class);
             status.setRollbackOnly();
             return rows;
         });
+        // the setting travels with the claim's statement, in the same round trip, and holds for its transaction
+        assertThat(sortsAfterClaim[0]).isEqualTo("off");
+        assertThat(jdbc.queryForObject("SHOW enable_sort", String.class)).isEqualTo("on");
         List<UUID> dueFirst = jdbc.queryForList(
                 "SELECT id FROM tasks WHERE status = 'QUEUED' ORDER BY dispatch_at LIMIT ?", UUID.class, OFFER.limit());
         assertThat(claimed).extracting(TaskRow::id).containsExactlyInAnyOrderElementsOf(dueFirst);
@@ -121,7 +126,7 @@ class QueuePlanIT {
         int[] n = {0};
         String numbered = Pattern.compile("\\?").matcher(TaskStore.QUEUE_TIMEOUTS).replaceAll(m -> "\\$" + ++n[0]);
         return tx.execute(status -> {
-            store.planWithoutSorts();
+            jdbc.execute(TaskStore.PLAN_WITHOUT_SORTS);
             jdbc.execute("SET LOCAL plan_cache_mode = " + planCacheMode);
             jdbc.execute("PREPARE sweep (timestamptz, timestamptz, integer) AS " + numbered);
             String plan = String.join("\n", jdbc.queryForList(
