@@ -1,14 +1,20 @@
 package dev.taskmesh.task.lifecycle;
 
 import dev.taskmesh.contract.task.TaskStatus;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.ArgumentPreparedStatementSetter;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.PreparedStatementCallback;
+import org.springframework.jdbc.core.RowMapperResultSetExtractor;
 import org.springframework.stereotype.Repository;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -123,13 +129,43 @@ class FanOutStore {
     }
 
     /** The first {@code limit} children, oldest first, as summaries. */
-    List<TaskView.Child> childSummaries(UUID parentId, int limit) {
-        return jdbc.query("""
+    /** A task's attempts, oldest first, and its first children, oldest first. */
+    record AttemptsAndChildren(List<AttemptRow> attempts, List<TaskView.Child> children) {
+    }
+
+    /**
+     * A task's attempts and its first {@code childLimit} children, in one round trip: the driver sends the two
+     * statements of one string together. A round trip of its own cost more than either read (0.1 ms of
+     * PostgreSQL's CPU on this machine), and the transaction that records an outcome makes this read for the
+     * callers who wait, before its commit.
+     */
+    AttemptsAndChildren attemptsAndChildren(UUID taskId, int childLimit) {
+        String sql = TaskStore.ATTEMPTS_OF_ONE + """
+                ;
                 SELECT id, type, status, worker_id, error FROM tasks WHERE parent_id = ?
-                ORDER BY created_at, id LIMIT ?""",
-                (rs, n) -> new TaskView.Child(rs.getObject("id", UUID.class), rs.getString("type"),
-                        TaskStatus.valueOf(rs.getString("status")), rs.getString("worker_id"), rs.getString("error")),
-                parentId, limit);
+                ORDER BY created_at, id LIMIT ?""";
+        return Objects.requireNonNull(jdbc.execute(sql, (PreparedStatementCallback<AttemptsAndChildren>) statement -> {
+            new ArgumentPreparedStatementSetter(new Object[] {taskId, taskId, childLimit}).setValues(statement);
+            if (!statement.execute()) {
+                throw new IllegalStateException("No attempts came back for task " + taskId);
+            }
+            List<AttemptRow> attempts;
+            try (ResultSet rows = statement.getResultSet()) {
+                attempts = new RowMapperResultSetExtractor<>(tasks::mapAttempt).extractData(rows);
+            }
+            if (!statement.getMoreResults()) {
+                throw new IllegalStateException("No children came back for task " + taskId);
+            }
+            try (ResultSet rows = statement.getResultSet()) {
+                return new AttemptsAndChildren(attempts, new RowMapperResultSetExtractor<>(FanOutStore::childSummary)
+                        .extractData(rows));
+            }
+        }));
+    }
+
+    private static TaskView.Child childSummary(ResultSet rs, int rowNum) throws SQLException {
+        return new TaskView.Child(rs.getObject("id", UUID.class), rs.getString("type"),
+                TaskStatus.valueOf(rs.getString("status")), rs.getString("worker_id"), rs.getString("error"));
     }
 
     List<TaskRow> children(UUID parentId, int limit, long offset) {

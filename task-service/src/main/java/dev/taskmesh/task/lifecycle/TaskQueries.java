@@ -47,8 +47,9 @@ public class TaskQueries {
 
     /** The task with its attempts and its first children. */
     public TaskView view(TaskRow task) {
-        TaskView view = TaskView.from(task, store.attemptsOf(List.of(task.id())));
-        List<TaskView.Child> children = fanOut.childSummaries(task.id(), TaskView.CHILDREN_SHOWN);
+        FanOutStore.AttemptsAndChildren read = fanOut.attemptsAndChildren(task.id(), TaskView.CHILDREN_SHOWN);
+        TaskView view = TaskView.from(task, read.attempts());
+        List<TaskView.Child> children = read.children();
         long count = children.size() < TaskView.CHILDREN_SHOWN ? children.size() : fanOut.childCount(task.id());
         return view.withChildren(children, count);
     }

@@ -39,6 +39,9 @@ class TaskStore {
     private static final long OWNER_LIMIT_LOCK = 0x746d6f776e6572L;
 
     /** The statement of {@link #failQueueTimeouts}; its arguments: the time of failing, now, the limit. */
+    /** One task's attempts, oldest first. */
+    static final String ATTEMPTS_OF_ONE = "SELECT * FROM task_attempts WHERE task_id = ? ORDER BY attempt";
+
     static final String QUEUE_TIMEOUTS = """
             UPDATE tasks SET status = 'FAILED', finished_at = ?, queue_deadline = NULL,
                              error = 'queue timeout: waited ' || queue_timeout_seconds || ' s'
@@ -410,8 +413,7 @@ class TaskStore {
         }
         if (taskIds.size() == 1) {
             // planned once, unlike "= ANY" (see lockAll)
-            return jdbc.query("SELECT * FROM task_attempts WHERE task_id = ? ORDER BY attempt", this::mapAttempt,
-                    taskIds.iterator().next());
+            return jdbc.query(ATTEMPTS_OF_ONE, this::mapAttempt, taskIds.iterator().next());
         }
         return jdbc.query("SELECT * FROM task_attempts WHERE task_id = ANY (?::uuid[]) ORDER BY task_id, attempt",
                 this::mapAttempt, (Object) taskIds.toArray(UUID[]::new));
@@ -481,7 +483,7 @@ class TaskStore {
         return taskMapper;
     }
 
-    private AttemptRow mapAttempt(ResultSet rs, int rowNum) throws SQLException {
+    AttemptRow mapAttempt(ResultSet rs, int rowNum) throws SQLException {
         String output = rs.getString("output");
         return new AttemptRow(rs.getObject("task_id", UUID.class), rs.getInt("attempt"), rs.getString("worker_id"),
                 AttemptStatus.valueOf(rs.getString("status")), requiredInstant(rs, "assigned_at"),
