@@ -6,9 +6,12 @@ import dev.taskmesh.contract.WireJson;
 import dev.taskmesh.contract.task.TaskStatus;
 import dev.taskmesh.testsupport.TestPostgres;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,15 +72,40 @@ class QueuePlanIT {
                 status, TaskStore.ts(NOW), shuffle, count, count, TaskStore.ts(NOW));
     }
 
-    private static String claimPlan(int maxRunningPerOwner) {
+    /**
+     * The plan of a statement prepared on the server, with {@link TaskStore#QUEUE_PLAN} in force: {@code custom} for
+     * the arguments, {@code generic} for any arguments, as the claim and the sweep run.
+     *
+     * @param types the parameters' types, as PREPARE takes them; empty to let the database infer them
+     */
+    private static String preparedPlan(String sql, String types, String planCacheMode, Object... args) {
+        int[] n = {0};
+        String numbered = Pattern.compile("\\?").matcher(sql).replaceAll(m -> "\\$" + ++n[0]);
+        String values = Arrays.stream(args).map(QueuePlanIT::literal).collect(Collectors.joining(", "));
         return tx.execute(status -> {
-            jdbc.execute(TaskStore.PLAN_WITHOUT_SORTS);
-            ClaimSql claim = ClaimSql.of(OFFER, NOW, maxRunningPerOwner);
-            String plan = String.join("\n", jdbc.queryForList("EXPLAIN " + claim.sql(), String.class,
-                    claim.argArray()));
+            jdbc.execute(TaskStore.QUEUE_PLAN);
+            jdbc.execute("SET LOCAL plan_cache_mode = " + planCacheMode);
+            jdbc.execute("PREPARE planned " + types + " AS " + numbered);
+            String plan = String.join("\n", jdbc.queryForList("EXPLAIN EXECUTE planned (" + values + ")",
+                    String.class));
+            jdbc.execute("DEALLOCATE planned");
             status.setRollbackOnly();
             return plan;
         });
+    }
+
+    private static String literal(Object arg) {
+        return switch (arg) {
+            case Number number -> number.toString();
+            case Object[] array -> "'{" + Arrays.stream(array).map(String::valueOf).collect(Collectors.joining(","))
+                    + "}'";
+            default -> "'" + arg + "'";
+        };
+    }
+
+    private static String claimPlan(int maxRunningPerOwner, String planCacheMode) {
+        ClaimSql claim = ClaimSql.of(OFFER, NOW, maxRunningPerOwner);
+        return preparedPlan(claim.sql(), "", planCacheMode, claim.argArray());
     }
 
     @Test
@@ -88,59 +116,45 @@ class QueuePlanIT {
         assertThat(common).as("the trap this test sets").containsExactly("SUCCEEDED");
     }
 
-    @Test
-    void claimsThroughTheQueueIndexInDispatchOrder() {
-        String plan = claimPlan(0);
+    @ParameterizedTest
+    @ValueSource(strings = {"force_custom_plan", "force_generic_plan"})
+    void claimsThroughTheQueueIndexInDispatchOrder(String planCacheMode) {
+        String plan = claimPlan(0, planCacheMode);
         assertThat(plan).contains("tasks_queued").doesNotContain("Sort").doesNotContain("Seq Scan");
     }
 
-    @Test
-    void claimsUnderAnOwnerLimitThroughTheQueueIndex() {
-        String plan = claimPlan(2);
+    @ParameterizedTest
+    @ValueSource(strings = {"force_custom_plan", "force_generic_plan"})
+    void claimsUnderAnOwnerLimitThroughTheQueueIndex(String planCacheMode) {
+        String plan = claimPlan(2, planCacheMode);
         String candidates = plan.substring(plan.indexOf("CTE candidates"), plan.indexOf("CTE claimed"));
         assertThat(candidates).contains("tasks_queued").doesNotContain("Sort").doesNotContain("Seq Scan");
     }
 
     @Test
     void claimsTheTasksDueFirst() {
-        String[] sortsAfterClaim = new String[1];
+        List<String> settingsAfterClaim = new ArrayList<>();
         List<TaskRow> claimed = tx.execute(status -> {
             List<TaskRow> rows = store.claim(OFFER, NOW, 0);
-            sortsAfterClaim[0] = jdbc.queryForObject("SHOW enable_sort", String.class);
+            settingsAfterClaim.add(jdbc.queryForObject("SHOW enable_sort", String.class));
+            settingsAfterClaim.add(jdbc.queryForObject("SHOW plan_cache_mode", String.class));
             status.setRollbackOnly();
             return rows;
         });
-        // the setting travels with the claim's statement, in the same round trip, and holds for its transaction
-        assertThat(sortsAfterClaim[0]).isEqualTo("off");
+        // the settings travel with the claim's statement, in the same round trip, and hold for its transaction
+        assertThat(settingsAfterClaim).containsExactly("off", "force_generic_plan");
         assertThat(jdbc.queryForObject("SHOW enable_sort", String.class)).isEqualTo("on");
+        assertThat(jdbc.queryForObject("SHOW plan_cache_mode", String.class)).isEqualTo("auto");
         List<UUID> dueFirst = jdbc.queryForList(
                 "SELECT id FROM tasks WHERE status = 'QUEUED' ORDER BY dispatch_at LIMIT ?", UUID.class, OFFER.limit());
         assertThat(claimed).extracting(TaskRow::id).containsExactlyInAnyOrderElementsOf(dueFirst);
     }
 
-    /**
-     * The sweep's plan as a prepared statement: {@code custom} with the arguments, {@code generic} as the database
-     * plans it for any arguments once the driver has prepared it on the server (from the fifth execution).
-     */
-    private static String sweepPlan(String planCacheMode) {
-        int[] n = {0};
-        String numbered = Pattern.compile("\\?").matcher(TaskStore.QUEUE_TIMEOUTS).replaceAll(m -> "\\$" + ++n[0]);
-        return tx.execute(status -> {
-            jdbc.execute(TaskStore.PLAN_WITHOUT_SORTS);
-            jdbc.execute("SET LOCAL plan_cache_mode = " + planCacheMode);
-            jdbc.execute("PREPARE sweep (timestamptz, timestamptz, integer) AS " + numbered);
-            String plan = String.join("\n", jdbc.queryForList(
-                    "EXPLAIN EXECUTE sweep ('" + NOW + "', '" + NOW + "', 500)", String.class));
-            jdbc.execute("DEALLOCATE sweep");
-            status.setRollbackOnly();
-            return plan;
-        });
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"force_custom_plan", "force_generic_plan"})
     void sweepsQueueTimeoutsThroughTheDeadlineIndexOnly(String planCacheMode) {
-        String plan = sweepPlan(planCacheMode);
+        String plan = preparedPlan(TaskStore.QUEUE_TIMEOUTS, "(timestamptz, timestamptz, integer)", planCacheMode,
+                TaskStore.ts(NOW), TaskStore.ts(NOW), 500);
         assertThat(plan).contains("tasks_queue_deadline").doesNotContain("tasks_queued").doesNotContain("Sort")
                 .doesNotContain("Seq Scan");
     }
