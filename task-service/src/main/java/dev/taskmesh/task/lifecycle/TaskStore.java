@@ -4,6 +4,7 @@ import dev.taskmesh.contract.task.TaskStatus;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -23,6 +24,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.PreparedStatementCallback;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.RowMapperResultSetExtractor;
+import org.springframework.jdbc.core.SqlParameterValue;
 import org.springframework.stereotype.Repository;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -81,10 +83,21 @@ class TaskStore {
                 ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                 RETURNING *""", taskMapper,
                 id, t.type(), t.owner(), t.ownerName(), json.writeValueAsString(t.input()), r.cpus(), r.memoryMb(),
-                r.gpus(), r.gpuMemoryMb(), texts(r.labels()), t.priority(), t.timeoutSeconds(), t.maxAttempts(),
-                t.idempotencyKey(), texts(t.targetWorkers()), ts(now), ts(now), ts(dispatchAt),
-                t.queueTimeoutSeconds(), ts(now), t.queueTimeoutSeconds(), t.retryBackoffSeconds(),
-                t.retryMaxBackoffSeconds()));
+                r.gpus(), r.gpuMemoryMb(), texts(r.labels()), t.priority(), integer(t.timeoutSeconds()),
+                t.maxAttempts(), new SqlParameterValue(Types.VARCHAR, t.idempotencyKey()), texts(t.targetWorkers()),
+                ts(now), ts(now), ts(dispatchAt), integer(t.queueTimeoutSeconds()), ts(now),
+                integer(t.queueTimeoutSeconds()), integer(t.retryBackoffSeconds()),
+                integer(t.retryMaxBackoffSeconds())));
+    }
+
+    /**
+     * An integer argument that may be null, with its type. A null without one makes the driver describe the statement
+     * on the server first, and from then on the driver sends a described statement whose rows it cannot size (this
+     * one returns jsonb and text) only after a round trip of its own that flushes what is pending: for a submission,
+     * the transaction's BEGIN. Measured: one round trip per task submitted alone.
+     */
+    private static SqlParameterValue integer(@Nullable Integer value) {
+        return new SqlParameterValue(Types.INTEGER, value);
     }
 
     Optional<TaskRow> find(UUID id) {
