@@ -73,8 +73,9 @@ class QueuePlanIT {
     }
 
     /**
-     * The plan of a statement prepared on the server, with {@link TaskStore#QUEUE_PLAN} in force: {@code custom} for
-     * the arguments, {@code generic} for any arguments, as the claim and the sweep run.
+     * The plan of a statement prepared on the server, with {@link TaskStore#QUEUE_PLAN}'s {@code enable_sort = off} in
+     * force: {@code custom}, planned for the arguments, or {@code generic}, for any arguments, as {@code QUEUE_PLAN}
+     * has the claim and the sweep run; both must read the ordered index.
      *
      * @param types the parameters' types, as PREPARE takes them; empty to let the database infer them
      */
