@@ -158,7 +158,7 @@ class CompletionCommitter implements SmartLifecycle {
         List<Verdict> verdicts;
         try {
             // the agents get their next tasks from the same transaction, before the receipts
-            verdicts = dispatcher.completeAndClaim(() -> lifecycle.completeAll(batch), slotsBeingFreed);
+            verdicts = dispatcher.completeAndClaim(() -> lifecycle.completeAll(batch), slotsBeingFreed).verdicts();
         } catch (RuntimeException e) {
             failures.warn("Recording {} completions together failed ({}); recording them one by one", batch.size(),
                     e.toString());

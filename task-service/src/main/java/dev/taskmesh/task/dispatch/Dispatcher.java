@@ -4,8 +4,10 @@ import dev.taskmesh.contract.agent.RunningAttempt;
 import dev.taskmesh.contract.agent.TaskAssignment;
 import dev.taskmesh.contract.task.TaskStatus;
 import dev.taskmesh.task.lifecycle.AgentOffer;
+import dev.taskmesh.task.lifecycle.QueueLook;
 import dev.taskmesh.task.lifecycle.TaskChanged;
 import dev.taskmesh.task.lifecycle.TaskLifecycle;
+import dev.taskmesh.task.lifecycle.TaskLifecycle.Completed;
 import dev.taskmesh.task.lifecycle.TaskRow;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -86,19 +89,20 @@ public class Dispatcher implements SmartLifecycle {
      * is rolled back and {@code store} runs again on its own: a problem of dispatch never refuses a submission.
      */
     public <T> T storeAndClaim(Supplier<T> store) {
-        return storeAndClaim(store, Map.of(), true, claimedWithSubmissions);
+        return storeAndClaim(store, stored -> QueueLook.CLAIMABLE, Map.of(), claimedWithSubmissions);
     }
 
     /**
-     * {@link #storeAndClaim(Supplier)} for a {@code store} that records completions and so frees agents' slots: the
-     * claim offers them as free already. The caller frees them ({@link ConnectedAgents#released}) after this returns.
+     * {@link #storeAndClaim(Supplier)} for {@code complete}, which records completions and so frees agents' slots:
+     * the claim offers them as free already, and starts from what {@code complete} learnt of the queue. The caller
+     * frees the slots ({@link ConnectedAgents#released}) after this returns.
      */
-    <T> T completeAndClaim(Supplier<T> store, Map<String, Integer> slotsBeingFreed) {
-        return storeAndClaim(store, slotsBeingFreed, false, claimedWithCompletions);
+    Completed completeAndClaim(Supplier<Completed> complete, Map<String, Integer> slotsBeingFreed) {
+        return storeAndClaim(complete, Completed::queue, slotsBeingFreed, claimedWithCompletions);
     }
 
-    private <T> T storeAndClaim(Supplier<T> store, Map<String, Integer> slotsBeingFreed, boolean storeQueues,
-                                Counter claimedWithStore) {
+    private <T> T storeAndClaim(Supplier<T> store, Function<T, QueueLook> queueAfterStore,
+                                Map<String, Integer> slotsBeingFreed, Counter claimedWithStore) {
         if (!running || !claiming.tryLock()) {
             return storeThenSignal(store);
         }
@@ -113,7 +117,7 @@ public class Dispatcher implements SmartLifecycle {
                 stored = transactions.execute(status -> {
                     T result = store.get();
                     try {
-                        claimed.addAll(lifecycle.claimAll(offers, storeQueues));
+                        claimed.addAll(lifecycle.claimAll(offers, queueAfterStore.apply(result)));
                     } catch (RuntimeException e) {
                         throw new ClaimFailed(e);
                     }
@@ -228,7 +232,7 @@ public class Dispatcher implements SmartLifecycle {
             }
             List<List<TaskRow>> claimed;
             try {
-                claimed = lifecycle.claimAll(offers, false);
+                claimed = lifecycle.claimAll(offers, QueueLook.UNKNOWN);
             } catch (RuntimeException e) {
                 failures.warn("Dispatch round failed ({}); claiming for each worker alone", e.toString());
                 dispatchOneByOne(offers);

@@ -168,14 +168,19 @@ public class TaskLifecycle {
      * a backlog drains, each commit of completions then claims the agents' next tasks with one statement instead of
      * two.
      *
-     * @param queuedJustNow this transaction has just queued tasks: the first agent's claim goes ahead without a look
-     *                      at the queue (which would find them), one statement less for a task submitted alone
+     * @param known what this transaction already knows of the queue: tasks it has just queued (the first agent's
+     *              claim goes ahead without a look, which would find them: one statement less for a task submitted
+     *              alone), or what its own look found ({@link #completeAll})
      * @return what each agent got, in the order of the offers (empty lists included)
      */
     @Transactional
-    public List<List<TaskRow>> claimAll(List<AgentOffer> offers, boolean queuedJustNow) {
+    public List<List<TaskRow>> claimAll(List<AgentOffer> offers, QueueLook known) {
         List<List<TaskRow>> claimed = new ArrayList<>(offers.size());
-        boolean claimable = queuedJustNow || lastClaimFilled || store.anyClaimable(now());
+        boolean claimable = switch (known) {
+            case CLAIMABLE -> true;
+            case EMPTY -> false;
+            case UNKNOWN -> lastClaimFilled || store.anyClaimable(now());
+        };
         for (int i = 0; i < offers.size(); i++) {
             AgentOffer offer = offers.get(i);
             List<TaskRow> tasks = claimable ? claim(offer) : List.of();
@@ -245,28 +250,49 @@ public class TaskLifecycle {
     }
 
     /**
-     * Records many completions in one transaction (group commit), each with the same rules as {@link #complete}: the
-     * rows are locked with one statement, the common case (the sender's current attempt ends in a final status) is
-     * written with one statement per table, and everything else (retries, repeats, stale attempts) one by one.
-     * Completions of the same task must not appear twice in one call.
+     * What {@link #completeAll} did.
      *
-     * @return one verdict per completion, in the order given
+     * @param verdicts one per completion, in the order given
+     * @param queue    what the transaction learnt of the queue after its writes, for the claim that may follow
+     */
+    public record Completed(List<Verdict> verdicts, QueueLook queue) {
+    }
+
+    /**
+     * Records many completions in one transaction (group commit), each with the same rules as {@link #complete}. The
+     * common case (the sender's current attempt ends in a final status) is written for all of them by the statement
+     * that locks their rows ({@link TaskStore#finishHeld}); everything else (retries, repeats, stale attempts, an
+     * open progress step to close) is decided on the locked rows, a final status for all of those with one more
+     * statement, the rest one by one. Completions of the same task must not appear twice in one call.
+     *
+     * <p>Unless the last claim got all it asked for (the next claim then goes ahead anyway), the finish also looks at
+     * the queue, in its round trip, for the claim that follows in this transaction.
      */
     @Transactional
-    public List<Verdict> completeAll(List<Completing> completions) {
+    public Completed completeAll(List<Completing> completions) {
         Instant now = now();
-        Map<UUID, TaskRow> locked = store.lockAll(completions.stream().map(c -> c.completion().taskId()).toList());
+        TaskStore.HeldFinishes held = store.finishHeld(completions.stream().map(TaskLifecycle::heldFinish).toList(),
+                now, !lastClaimFilled);
         Map<String, List<Duration>> runTimes = new HashMap<>();
         Verdict[] verdicts = new Verdict[completions.size()];
         List<TaskStore.Finish> finishes = new ArrayList<>();
         List<Integer> finishing = new ArrayList<>();
+        boolean decidedAlone = false;
         for (int i = 0; i < completions.size(); i++) {
             Completing c = completions.get(i);
             TaskCompletion completion = c.completion();
-            TaskRow task = locked.get(completion.taskId());
+            TaskStore.Ended ended = held.ended().get(completion.taskId());
+            if (ended != null) {
+                recordRunTime(ended.task(), null, completion, now, runTimes);
+                events.publishEvent(new TaskChanged(ended.task(), ended.before()));
+                verdicts[i] = Verdict.accept();
+                continue;
+            }
+            TaskRow task = held.locked().get(completion.taskId());
             TaskStore.Finish finish = task == null ? null : finalFinish(c.workerId(), completion, task, now);
             if (finish == null) {
                 verdicts[i] = completeLocked(c.workerId(), completion, task, now, runTimes);
+                decidedAlone = true;
             } else {
                 recordRunTime(task, finish.startedAt(), completion, now, runTimes);
                 finishes.add(finish);
@@ -286,7 +312,25 @@ public class TaskLifecycle {
             }
         }
         this.runTimes.recordAll(runTimes);
-        return List.of(verdicts);
+        // a completion decided alone may have queued its task again (a retry), after the look
+        return new Completed(List.of(verdicts), decidedAlone ? QueueLook.UNKNOWN : held.queue());
+    }
+
+    /** The completion as the finish of a held attempt, if the store finds it plainly over. */
+    private static TaskStore.HeldFinish heldFinish(Completing c) {
+        TaskCompletion completion = c.completion();
+        Instant reportedStart = completion.startedAt() == null ? null
+                : completion.startedAt().truncatedTo(ChronoUnit.MICROS);
+        return switch (completion.outcome()) {
+            case SUCCEEDED -> new TaskStore.HeldFinish(completion.taskId(), completion.attempt(), c.workerId(),
+                    TaskStatus.SUCCEEDED, false, AttemptStatus.SUCCEEDED, null, reportedStart, completion.output());
+            case FAILED -> new TaskStore.HeldFinish(completion.taskId(), completion.attempt(), c.workerId(),
+                    TaskStatus.FAILED, completion.retryable(), AttemptStatus.FAILED, failure(completion),
+                    reportedStart, null);
+            case CANCELLED -> new TaskStore.HeldFinish(completion.taskId(), completion.attempt(), c.workerId(),
+                    TaskStatus.CANCELLED, false, AttemptStatus.CANCELLED, agentCancelled(completion), reportedStart,
+                    null);
+        };
     }
 
     /**

@@ -1,0 +1,246 @@
+package dev.taskmesh.task.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskmesh.contract.WireJson;
+import dev.taskmesh.contract.agent.Outcome;
+import dev.taskmesh.contract.agent.TaskCompletion;
+import dev.taskmesh.contract.agent.TaskProgress;
+import dev.taskmesh.contract.agent.TaskStarted;
+import dev.taskmesh.contract.task.TaskStatus;
+import dev.taskmesh.task.lifecycle.TaskLifecycle.Completed;
+import dev.taskmesh.task.lifecycle.TaskLifecycle.Completing;
+import dev.taskmesh.testsupport.TestPostgres;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.flywaydb.core.Flyway;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+/**
+ * Completions and claims on a database of their own: what a batch of completions records, on the rows it locks and
+ * in the statement that locks them, and how often a transaction looks at the queue before it claims (not while a
+ * backlog drains, not again after a completion's own look). The store counts the looks of their own.
+ */
+class CompleteAndClaimIT {
+
+    private static final String WORKER = "worker-1";
+    private static final AgentOffer OFFER = new AgentOffer(WORKER, List.of("noop"), 4, 8192, List.of(), List.of(), 12);
+
+    /** The real store, counting how often it looked whether anything is claimable. */
+    private static final class CountingStore extends TaskStore {
+        int looks;
+
+        CountingStore(JdbcTemplate jdbc) {
+            super(jdbc, WireJson.mapper());
+        }
+
+        @Override
+        boolean anyClaimable(Instant now) {
+            looks++;
+            return super.anyClaimable(now);
+        }
+    }
+
+    private static JdbcTemplate jdbc;
+    private static TransactionTemplate tx;
+
+    private CountingStore store;
+    private TaskLifecycle lifecycle;
+    private final List<TaskChanged> changes = new ArrayList<>();
+
+    @BeforeAll
+    static void migrate() {
+        TestPostgres.Database db = TestPostgres.newDatabase();
+        Flyway.configure().dataSource(db.url(), db.username(), db.password()).schemas("tasks")
+                .locations("classpath:db/migration/tasks").load().migrate();
+        var dataSource = new SingleConnectionDataSource(db.url(), db.username(), db.password(), true);
+        dataSource.setSchema("tasks");
+        jdbc = new JdbcTemplate(dataSource);
+        tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+    }
+
+    @BeforeEach
+    void emptyTables() {
+        jdbc.update("DELETE FROM task_attempts");
+        jdbc.update("DELETE FROM tasks");
+        store = new CountingStore(jdbc);
+        LifecycleProperties properties = new LifecycleProperties(Duration.ofSeconds(2), Duration.ofMinutes(5), null,
+                Duration.ofSeconds(60), 0, Duration.ofSeconds(5), 2000);
+        lifecycle = new TaskLifecycle(store, new FanOutStore(jdbc, WireJson.mapper(), store, properties),
+                new RunTimeStats(jdbc), event -> {
+                    if (event instanceof TaskChanged change) {
+                        changes.add(change);
+                    }
+                }, properties);
+    }
+
+    private static void queue(int count) {
+        jdbc.update("""
+                INSERT INTO tasks (id, type, status, owner, owner_name, input, max_attempts, attempt, created_at,
+                                   queued_at, dispatch_at)
+                SELECT gen_random_uuid(), 'noop', 'QUEUED', 'u', 'u', '{}'::jsonb, 3, 0, now(), now(),
+                       now() - (? - n) * interval '1 millisecond'
+                FROM generate_series(1, ?) AS n""", count, count);
+    }
+
+    private List<TaskRow> claimAll(QueueLook known) {
+        return tx.execute(status -> lifecycle.claimAll(List.of(OFFER), known).getFirst());
+    }
+
+    private Completed completeAll(List<Completing> completions) {
+        return tx.execute(status -> lifecycle.completeAll(completions));
+    }
+
+    private static Completing completion(TaskRow task, Outcome outcome, boolean retryable,
+                                         @Nullable Instant startedAt) {
+        return new Completing(WORKER, new TaskCompletion(task.id(), task.attempt(), outcome, null,
+                outcome == Outcome.SUCCEEDED ? null : "it broke", retryable, List.of(), Instant.now(), startedAt,
+                outcome == Outcome.SUCCEEDED ? JsonNodeFactory.instance.objectNode().put("answer", 42) : null));
+    }
+
+    private static Map<String, Object> row(UUID id) {
+        return jdbc.queryForMap("SELECT status, error FROM tasks WHERE id = ?", id);
+    }
+
+    private static Map<String, Object> attempt(UUID id, int attempt) {
+        return jdbc.queryForMap("SELECT status, error, output::text AS output FROM task_attempts"
+                + " WHERE task_id = ? AND attempt = ?", id, attempt);
+    }
+
+    private static Instant startedAt(String table, String idColumn, UUID id) {
+        return jdbc.queryForObject("SELECT started_at FROM " + table + " WHERE " + idColumn + " = ?",
+                OffsetDateTime.class, id).toInstant();
+    }
+
+    private @Nullable TaskStatus previousStatusOf(UUID id) {
+        return changes.stream().filter(c -> c.task().id().equals(id)).reduce((a, b) -> b).orElseThrow().previous();
+    }
+
+    @Test
+    void looksAtTheQueueOnlyAfterAClaimThatCameBackShort() {
+        queue(30);
+
+        assertThat(claimAll(QueueLook.UNKNOWN)).as("a first claim, after a look").hasSize(12);
+        assertThat(store.looks).isEqualTo(1);
+
+        assertThat(claimAll(QueueLook.UNKNOWN)).as("the backlog drains").hasSize(12);
+        assertThat(claimAll(QueueLook.UNKNOWN)).as("what is left").hasSize(6);
+        assertThat(store.looks).as("claims that follow a full claim go ahead without a look").isEqualTo(1);
+
+        assertThat(claimAll(QueueLook.UNKNOWN)).as("an empty queue").isEmpty();
+        assertThat(store.looks).as("a claim that came back short is followed by a look, not a claim").isEqualTo(2);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM tasks WHERE status = 'ASSIGNED'", Integer.class))
+                .isEqualTo(30);
+    }
+
+    @Test
+    void endsPlainlyOverAttemptsWhereItLocksThemAndLooksAtTheQueueOnTheWay() {
+        queue(3);
+        List<TaskRow> held = claimAll(QueueLook.UNKNOWN);
+        TaskRow succeeded = held.get(0);
+        TaskRow failed = held.get(1);
+        TaskRow cancelled = held.get(2);
+        tx.executeWithoutResult(status -> lifecycle.start(WORKER,
+                new TaskStarted(failed.id(), failed.attempt(), Instant.now())));
+        // assigned a minute ago, as the agent says it began 30 s ago: the reported start is kept
+        jdbc.update("UPDATE tasks SET assigned_at = assigned_at - interval '1 minute' WHERE id = ?", succeeded.id());
+        Instant reportedStart = Instant.now().minusSeconds(30).plusNanos(456_789);
+        int looksBefore = store.looks;
+
+        Completed completed = completeAll(List.of(
+                completion(succeeded, Outcome.SUCCEEDED, false, reportedStart),
+                completion(failed, Outcome.FAILED, false, null),
+                completion(cancelled, Outcome.CANCELLED, false, Instant.now().plusSeconds(3600))));
+
+        assertThat(completed.verdicts()).extracting(Verdict::accepted).containsExactly(true, true, true);
+        assertThat(completed.queue()).as("the look in the finish's round trip").isEqualTo(QueueLook.EMPTY);
+        assertThat(store.looks).as("no look of its own").isEqualTo(looksBefore);
+
+        assertThat(row(succeeded.id())).containsEntry("status", "SUCCEEDED").containsEntry("error", null);
+        assertThat(startedAt("tasks", "id", succeeded.id())).as("the reported start, to the microsecond")
+                .isEqualTo(reportedStart.truncatedTo(ChronoUnit.MICROS));
+        assertThat(startedAt("task_attempts", "task_id", succeeded.id()))
+                .isEqualTo(reportedStart.truncatedTo(ChronoUnit.MICROS));
+        assertThat(attempt(succeeded.id(), 1)).containsEntry("status", "SUCCEEDED")
+                .containsEntry("output", "{\"answer\":42}");
+        assertThat(previousStatusOf(succeeded.id())).isEqualTo(TaskStatus.ASSIGNED);
+
+        assertThat(row(failed.id())).containsEntry("status", "FAILED").containsEntry("error", "it broke");
+        assertThat(attempt(failed.id(), 1)).containsEntry("status", "FAILED").containsEntry("error", "it broke");
+        assertThat(previousStatusOf(failed.id())).isEqualTo(TaskStatus.RUNNING);
+
+        assertThat(row(cancelled.id())).containsEntry("status", "CANCELLED")
+                .containsEntry("error", "cancelled by the agent: it broke");
+        assertThat(startedAt("tasks", "id", cancelled.id())).as("a start reported in the future is held to now")
+                .isBefore(Instant.now().plusSeconds(1));
+
+        assertThat(claimAll(completed.queue())).as("nothing to claim, known without a look").isEmpty();
+        assertThat(store.looks).isEqualTo(looksBefore);
+    }
+
+    @Test
+    void aLookThatFindsQueuedTasksLetsTheClaimGoAhead() {
+        queue(1);
+        TaskRow running = claimAll(QueueLook.UNKNOWN).getFirst();
+        queue(2);
+
+        Completed completed = completeAll(List.of(completion(running, Outcome.SUCCEEDED, false, null)));
+
+        assertThat(completed.queue()).isEqualTo(QueueLook.CLAIMABLE);
+        int looksBefore = store.looks;
+        assertThat(claimAll(completed.queue())).hasSize(2);
+        assertThat(store.looks).isEqualTo(looksBefore);
+    }
+
+    @Test
+    void decidesEverythingElseOnTheLockedRows() {
+        queue(4);
+        List<TaskRow> held = claimAll(QueueLook.UNKNOWN);
+        TaskRow retried = held.get(0);
+        TaskRow withOpenStep = held.get(1);
+        TaskRow repeated = held.get(2);
+        TaskRow othersAttempt = held.get(3);
+        Instant stageAt = Instant.now().minusSeconds(2).truncatedTo(ChronoUnit.MILLIS);
+        tx.executeWithoutResult(status -> lifecycle.progress(WORKER, new TaskProgress(withOpenStep.id(),
+                withOpenStep.attempt(), 50, "download", null, stageAt)));
+        assertThat(completeAll(List.of(completion(repeated, Outcome.SUCCEEDED, false, null))).verdicts())
+                .extracting(Verdict::accepted).containsExactly(true);
+
+        Completed completed = completeAll(List.of(
+                completion(retried, Outcome.FAILED, true, null),
+                completion(withOpenStep, Outcome.SUCCEEDED, false, null),
+                completion(repeated, Outcome.SUCCEEDED, false, null),
+                new Completing("worker-2", completion(othersAttempt, Outcome.SUCCEEDED, false, null).completion())));
+
+        assertThat(completed.verdicts().get(0).accepted()).isTrue();
+        assertThat(row(retried.id())).as("attempts are left").containsEntry("status", "QUEUED");
+        assertThat(attempt(retried.id(), 1)).containsEntry("status", "FAILED");
+
+        assertThat(completed.verdicts().get(1).accepted()).isTrue();
+        assertThat(row(withOpenStep.id())).containsEntry("status", "SUCCEEDED");
+        Long stepMs = jdbc.queryForObject("SELECT (progress #>> '{steps,-1,durationMs}')::bigint FROM tasks"
+                + " WHERE id = ?", Long.class, withOpenStep.id());
+        assertThat(stepMs).as("the open step is closed").isNotNull().isGreaterThanOrEqualTo(2000);
+
+        assertThat(completed.verdicts().get(2)).isEqualTo(new Verdict(true, "already recorded"));
+        assertThat(completed.verdicts().get(3).accepted()).isFalse();
+        assertThat(completed.verdicts().get(3).reason()).contains("is not the current attempt of worker worker-2");
+        assertThat(row(othersAttempt.id())).containsEntry("status", "ASSIGNED");
+
+        assertThat(completed.queue()).as("a retry queued a task after the look").isEqualTo(QueueLook.UNKNOWN);
+    }
+}
