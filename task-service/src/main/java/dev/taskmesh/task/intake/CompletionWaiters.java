@@ -27,9 +27,10 @@ import org.springframework.transaction.event.TransactionalEventListener;
  *
  * <p>While only a few callers wait (a client that waits for each task before it submits the next), the transaction
  * that records the outcome also reads the task's attempts and children, on its own connection just before its
- * commit, and the caller is released with the whole task: it answers at once, without a read and a thread of its
- * own. With more waiting, that transaction (a committer's, which also claims the agents' next tasks) only releases
- * them, and each caller reads the task itself, in parallel.
+ * commit (unless the statement that ended the task returned them already), and the caller is released with the whole
+ * task: it answers at once, without a read and a thread of its own. With more waiting, that transaction (a
+ * committer's, which also claims the agents' next tasks) only releases them, and each caller reads the task itself,
+ * in parallel.
  */
 @Component
 class CompletionWaiters {
@@ -102,16 +103,17 @@ class CompletionWaiters {
 
     /**
      * Just before the commit, all of its writes made: the task for its callers, read on the transaction's connection
-     * (a read after the commit would take a connection and a transaction of its own). Two reads by key; like any
-     * statement of the transaction, one that failed would fail it (completions recorded together are then recorded
-     * one by one).
+     * (a read after the commit would take a connection and a transaction of its own), or taken from the change when
+     * the statement that ended the task returned all of it ({@link TaskChanged#attemptsIfLeaf()}). Two reads by key;
+     * like any statement of the transaction, one that failed would fail it (completions recorded together are then
+     * recorded one by one).
      */
     @TransactionalEventListener(phase = TransactionPhase.BEFORE_COMMIT)
     void beforeCommit(TaskChanged change) {
         if (endsTask(change) && waiters.size() < READ_FOR_CALLERS_BELOW) {
             Waiter waiter = waiters.get(change.task().id());
             if (waiter != null) {
-                waiter.readAt = new ReadAt(change, queries.view(change.task()));
+                waiter.readAt = new ReadAt(change, queries.view(change));
             }
         }
     }

@@ -284,7 +284,7 @@ public class TaskLifecycle {
             TaskStore.Ended ended = held.ended().get(completion.taskId());
             if (ended != null) {
                 recordRunTime(ended.task(), null, completion, now, runTimes);
-                events.publishEvent(new TaskChanged(ended.task(), ended.before()));
+                events.publishEvent(new TaskChanged(ended.task(), ended.before(), ended.attemptsIfLeaf()));
                 verdicts[i] = Verdict.accept();
                 continue;
             }

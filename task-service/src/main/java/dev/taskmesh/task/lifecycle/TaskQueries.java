@@ -54,6 +54,13 @@ public class TaskQueries {
         return view.withChildren(children, count);
     }
 
+    /** The task as the change left it: without a read when the change had all of it ({@link TaskChanged}). */
+    public TaskView view(TaskChanged change) {
+        List<AttemptRow> attempts = change.attemptsIfLeaf();
+        return attempts == null ? view(change.task())
+                : TaskView.from(change.task(), attempts).withChildren(List.of(), 0);
+    }
+
     /** The JSON of a task just submitted, without reading anything: it has no attempts and no children yet. */
     public TaskView viewOfNew(TaskRow task) {
         return TaskView.from(task, List.of()).withChildren(List.of(), 0);

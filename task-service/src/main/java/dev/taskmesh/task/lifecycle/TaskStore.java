@@ -303,7 +303,13 @@ class TaskStore {
     record HeldFinishes(Map<UUID, Ended> ended, Map<UUID, TaskRow> locked, QueueLook queue) {
     }
 
-    record Ended(TaskRow task, TaskStatus before) {
+    /**
+     * A task {@link #finishHeld} ended.
+     *
+     * @param attemptsIfLeaf its attempts, when the one it ended was its first and it has no children: all a task's
+     *                       JSON holds besides its row ({@link TaskChanged#attemptsIfLeaf()})
+     */
+    record Ended(TaskRow task, TaskStatus before, @Nullable List<AttemptRow> attemptsIfLeaf) {
     }
 
     /**
@@ -312,6 +318,9 @@ class TaskStore {
      * retryable failure with attempts left, no progress step still open (closing one is done in Java, by
      * {@link #finishAll}). Everything else is only locked, for the caller to decide. One statement instead of a lock
      * and a finish: a round trip less for every completion, on the path of every task.
+     *
+     * <p>For a task it ended at its first attempt, and that has no children, the statement also returns that attempt:
+     * with the row, all of the task's JSON, so that a caller waiting for the task is answered without another read.
      *
      * <p>With {@code lookAtQueue} the statement's round trip also carries {@link #anyClaimable}'s look, made after
      * the finish: the claim that follows in the transaction then needs no round trip of its own to learn that the
@@ -343,10 +352,17 @@ class TaskStore {
                                                    CASE WHEN h.started_at IS NULL THEN c.started_at END),
                                                output = f.output::json
                     FROM f JOIN changed c ON c.id = f.id JOIN held h ON h.id = f.id
-                    WHERE a.task_id = f.id AND a.attempt = f.attempt AND a.status = 'RUNNING')
-                SELECT c.*, true AS ended FROM changed c
+                    WHERE a.task_id = f.id AND a.attempt = f.attempt AND a.status = 'RUNNING'
+                    RETURNING a.*)
+                SELECT c.*, true AS ended,
+                       c.attempt = 1 AND NOT EXISTS (SELECT 1 FROM tasks child WHERE child.parent_id = c.id) AS leaf,
+                       a.status AS attempt_status, a.assigned_at AS attempt_assigned_at,
+                       a.started_at AS attempt_started_at, a.finished_at AS attempt_finished_at,
+                       a.error AS attempt_error, a.output AS attempt_output
+                FROM changed c LEFT JOIN attempts a ON a.task_id = c.id
                 UNION ALL
-                SELECT h.*, h.status, false FROM held h WHERE NOT EXISTS (SELECT 1 FROM changed c WHERE c.id = h.id)""";
+                SELECT h.*, h.status, false, false, NULL, NULL, NULL, NULL, NULL, NULL
+                FROM held h WHERE NOT EXISTS (SELECT 1 FROM changed c WHERE c.id = h.id)""";
         List<Object> args = new ArrayList<>(List.of(
                 finishes.stream().map(HeldFinish::taskId).toArray(UUID[]::new),
                 finishes.stream().map(HeldFinish::attempt).toArray(Integer[]::new),
@@ -375,7 +391,8 @@ class TaskStore {
                 while (rows.next()) {
                     TaskRow task = mapTask(rows, 0);
                     if (rows.getBoolean("ended")) {
-                        ended.put(task.id(), new Ended(task, TaskStatus.valueOf(rows.getString("status_before"))));
+                        ended.put(task.id(), new Ended(task, TaskStatus.valueOf(rows.getString("status_before")),
+                                rows.getBoolean("leaf") ? endedAttempt(rows, task) : null));
                     } else {
                         locked.put(task.id(), task);
                     }
@@ -393,6 +410,19 @@ class TaskStore {
             }
             return new HeldFinishes(ended, locked, queue);
         }));
+    }
+
+    /** The attempt {@link #finishHeld} ended, from its {@code attempt_} columns, as the only attempt of the task. */
+    private @Nullable List<AttemptRow> endedAttempt(ResultSet rs, TaskRow task) throws SQLException {
+        String status = rs.getString("attempt_status");
+        if (status == null) {
+            return null;
+        }
+        String output = rs.getString("attempt_output");
+        return List.of(new AttemptRow(task.id(), task.attempt(), Objects.requireNonNull(task.workerId()),
+                AttemptStatus.valueOf(status), requiredInstant(rs, "attempt_assigned_at"),
+                instant(rs, "attempt_started_at"), instant(rs, "attempt_finished_at"), rs.getString("attempt_error"),
+                output == null ? null : json.readTree(output)));
     }
 
     /** ASSIGNED to RUNNING, if the attempt is still the current one of this worker. */

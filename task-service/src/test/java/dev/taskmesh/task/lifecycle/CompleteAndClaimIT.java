@@ -60,6 +60,7 @@ class CompleteAndClaimIT {
 
     private CountingStore store;
     private TaskLifecycle lifecycle;
+    private TaskQueries queries;
     private final List<TaskChanged> changes = new ArrayList<>();
 
     @BeforeAll
@@ -80,8 +81,9 @@ class CompleteAndClaimIT {
         store = new CountingStore(jdbc);
         LifecycleProperties properties = new LifecycleProperties(Duration.ofSeconds(2), Duration.ofMinutes(5), null,
                 Duration.ofSeconds(60), 0, Duration.ofSeconds(5), 2000);
-        lifecycle = new TaskLifecycle(store, new FanOutStore(jdbc, WireJson.mapper(), store, properties),
-                new RunTimeStats(jdbc), event -> {
+        FanOutStore fanOut = new FanOutStore(jdbc, WireJson.mapper(), store, properties);
+        queries = new TaskQueries(store, fanOut);
+        lifecycle = new TaskLifecycle(store, fanOut, new RunTimeStats(jdbc), event -> {
                     if (event instanceof TaskChanged change) {
                         changes.add(change);
                     }
@@ -126,8 +128,12 @@ class CompleteAndClaimIT {
                 OffsetDateTime.class, id).toInstant();
     }
 
+    private TaskChanged lastChangeOf(UUID id) {
+        return changes.stream().filter(c -> c.task().id().equals(id)).reduce((a, b) -> b).orElseThrow();
+    }
+
     private @Nullable TaskStatus previousStatusOf(UUID id) {
-        return changes.stream().filter(c -> c.task().id().equals(id)).reduce((a, b) -> b).orElseThrow().previous();
+        return lastChangeOf(id).previous();
     }
 
     @Test
@@ -178,6 +184,11 @@ class CompleteAndClaimIT {
         assertThat(attempt(succeeded.id(), 1)).containsEntry("status", "SUCCEEDED")
                 .containsEntry("output", "{\"answer\":42}");
         assertThat(previousStatusOf(succeeded.id())).isEqualTo(TaskStatus.ASSIGNED);
+        TaskChanged change = lastChangeOf(succeeded.id());
+        assertThat(change.attemptsIfLeaf()).as("a first attempt, no children: the change carries the whole task")
+                .hasSize(1);
+        assertThat(queries.view(change)).as("the task's JSON for its callers, without a read")
+                .isEqualTo(queries.find(succeeded.id()).orElseThrow());
 
         assertThat(row(failed.id())).containsEntry("status", "FAILED").containsEntry("error", "it broke");
         assertThat(attempt(failed.id(), 1)).containsEntry("status", "FAILED").containsEntry("error", "it broke");
@@ -204,6 +215,24 @@ class CompleteAndClaimIT {
         int looksBefore = store.looks;
         assertThat(claimAll(completed.queue())).hasSize(2);
         assertThat(store.looks).isEqualTo(looksBefore);
+    }
+
+    @Test
+    void aTaskWithChildrenIsLeftForItsCallersToRead() {
+        queue(1);
+        TaskRow parent = claimAll(QueueLook.UNKNOWN).getFirst();
+        jdbc.update("""
+                INSERT INTO tasks (id, type, status, owner, owner_name, input, max_attempts, attempt, created_at,
+                                   queued_at, dispatch_at, parent_id)
+                VALUES (gen_random_uuid(), 'noop', 'QUEUED', 'u', 'u', '{}'::jsonb, 3, 0, now(), now(), now(), ?)""",
+                parent.id());
+
+        completeAll(List.of(completion(parent, Outcome.SUCCEEDED, false, null)));
+
+        TaskChanged change = lastChangeOf(parent.id());
+        assertThat(change.task().status()).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(change.attemptsIfLeaf()).isNull();
+        assertThat(queries.view(change).childCount()).isEqualTo(1L);
     }
 
     @Test
