@@ -395,6 +395,11 @@ export async function render(root, ctx) {
         }
     }));
     ctx.onCleanup(subscribe(`/topic/tasks/${id}/log`, appendLog));
+    if (!isFinal(task.status)) {
+        // a change between the first read and the subscription reached no one: read once more now that it would
+        // (an agent starts a task within milliseconds of its submission, before this page has subscribed)
+        reload();
+    }
     const poll = setInterval(() => {
         if (!isLive() && !isFinal(task.status) && document.visibilityState === 'visible') {
             reload();

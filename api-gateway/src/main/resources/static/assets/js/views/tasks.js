@@ -146,9 +146,8 @@ export async function render(root, ctx) {
             before: filters.before, size: filters.size, page: filters.page };
     }
 
-    await load();
-
-    // Live: the caller's task changes update rows in place; a task not shown yet reloads the first page.
+    // Live: the caller's task changes update rows in place; a task not shown yet reloads the first page. Subscribed
+    // before the first load, so that a change made while it loads is not missed.
     let pending = null;
     ctx.onCleanup(subscribe('/user/queue/tasks', change => {
         const shown = rows.get(change.id);
@@ -163,6 +162,7 @@ export async function render(root, ctx) {
             pending = setTimeout(() => load(), 1_000);
         }
     }));
+    await load();
     const poll = setInterval(() => {
         if (!isLive() && document.visibilityState === 'visible') {
             load();
