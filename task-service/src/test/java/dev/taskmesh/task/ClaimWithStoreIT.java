@@ -170,14 +170,17 @@ class ClaimWithStoreIT extends IntegrationTestBase {
         return agent;
     }
 
-    /** A trigger that makes PostgreSQL refuse to assign any task of the type; closing it drops the trigger. */
+    /**
+     * A trigger that makes PostgreSQL refuse to assign any task of the type, by a claim or by an insert that claims;
+     * closing it drops the trigger.
+     */
     private AutoCloseable refuseAssigningTasksOfType(String type) {
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
         String function = "tasks.refuse_assigning_" + type.replace('-', '_');
         jdbc.execute("CREATE FUNCTION " + function + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 + "IF NEW.type = '" + type + "' AND NEW.status = 'ASSIGNED' THEN "
                 + "RAISE EXCEPTION 'assigning refused by the test'; END IF; RETURN NEW; END $$");
-        jdbc.execute("CREATE TRIGGER refuse_assigning_" + type.replace('-', '_') + " BEFORE UPDATE ON tasks.tasks "
+        jdbc.execute("CREATE TRIGGER refuse_assigning_" + type.replace('-', '_') + " BEFORE INSERT OR UPDATE ON tasks.tasks "
                 + "FOR EACH ROW EXECUTE FUNCTION " + function + "()");
         AutoCloseable drop = () -> jdbc.execute("DROP FUNCTION IF EXISTS " + function + "() CASCADE");
         closing.add(drop);

@@ -4,10 +4,13 @@ import dev.taskmesh.contract.agent.RunningAttempt;
 import dev.taskmesh.contract.agent.TaskAssignment;
 import dev.taskmesh.contract.task.TaskStatus;
 import dev.taskmesh.task.lifecycle.AgentOffer;
+import dev.taskmesh.task.lifecycle.NewTask;
 import dev.taskmesh.task.lifecycle.QueueLook;
+import dev.taskmesh.task.lifecycle.StoredAndClaimed;
 import dev.taskmesh.task.lifecycle.TaskChanged;
 import dev.taskmesh.task.lifecycle.TaskLifecycle;
 import dev.taskmesh.task.lifecycle.TaskLifecycle.Completed;
+import dev.taskmesh.task.lifecycle.TaskLifecycle.Submission;
 import dev.taskmesh.task.lifecycle.TaskRow;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,11 +19,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,7 +94,28 @@ public class Dispatcher implements SmartLifecycle {
      * is rolled back and {@code store} runs again on its own: a problem of dispatch never refuses a submission.
      */
     public <T> T storeAndClaim(Supplier<T> store) {
-        return storeAndClaim(store, stored -> QueueLook.CLAIMABLE, Map.of(), claimedWithSubmissions);
+        return storeAndClaim(offers -> {
+            T stored = store.get();
+            return new StoredAndClaimed<>(stored, claimOrFail(() -> lifecycle.claimAll(offers, QueueLook.CLAIMABLE)));
+        }, Map.of(), claimedWithSubmissions);
+    }
+
+    /**
+     * {@link #storeAndClaim(Supplier)} for one submission, whose insert travels with the first idle agent's claim
+     * ({@link TaskLifecycle#submitAndClaim}).
+     *
+     * @param registered runs in the transaction, before its commit, with what was stored (a waiter is registered
+     *                   there); it may run more than once, with a new transaction each time
+     */
+    public Submission submitAndClaim(NewTask task, UnaryOperator<Submission> registered) {
+        return storeAndClaim(offers -> {
+            if (offers.isEmpty()) {
+                return new StoredAndClaimed<>(registered.apply(lifecycle.submit(task)), List.of());
+            }
+            // the insert and the claim fail together; the insert is then tried alone
+            StoredAndClaimed<Submission> sent = claimOrFail(() -> lifecycle.submitAndClaim(task, offers));
+            return new StoredAndClaimed<>(registered.apply(sent.stored()), sent.claims());
+        }, Map.of(), claimedWithSubmissions);
     }
 
     /**
@@ -98,10 +124,20 @@ public class Dispatcher implements SmartLifecycle {
      * frees the slots ({@link ConnectedAgents#released}) after this returns.
      */
     Completed completeAndClaim(Supplier<Completed> complete, Map<String, Integer> slotsBeingFreed) {
-        return storeAndClaim(complete, Completed::queue, slotsBeingFreed, claimedWithCompletions);
+        return storeAndClaim(offers -> {
+            Completed completed = complete.get();
+            return new StoredAndClaimed<>(completed,
+                    claimOrFail(() -> lifecycle.claimAll(offers, completed.queue())));
+        }, slotsBeingFreed, claimedWithCompletions);
     }
 
-    private <T> T storeAndClaim(Supplier<T> store, Function<T, QueueLook> queueAfterStore,
+    /**
+     * Runs {@code store} in a transaction with the agents' offers, when this instance has agents with free slots and
+     * the loop is not claiming; otherwise with no offers, and the loop's next round dispatches what it stored.
+     * When its claim fails ({@link ClaimFailed}), the transaction is rolled back and {@code store} runs again with no
+     * offers.
+     */
+    private <T> T storeAndClaim(Function<List<AgentOffer>, StoredAndClaimed<T>> store,
                                 Map<String, Integer> slotsBeingFreed, Counter claimedWithStore) {
         if (!running || !claiming.tryLock()) {
             return storeThenSignal(store);
@@ -111,20 +147,14 @@ public class Dispatcher implements SmartLifecycle {
             if (offers.isEmpty()) {
                 return storeThenSignal(store);
             }
-            List<List<TaskRow>> claimed = new ArrayList<>(offers.size());
-            T stored;
+            StoredAndClaimed<T> stored;
             try {
-                stored = transactions.execute(status -> {
-                    T result = store.get();
-                    try {
-                        claimed.addAll(lifecycle.claimAll(offers, queueAfterStore.apply(result)));
-                    } catch (RuntimeException e) {
-                        throw new ClaimFailed(e);
-                    }
+                stored = Objects.requireNonNull(transactions.execute(status -> {
+                    StoredAndClaimed<T> result = store.apply(offers);
                     // every offered agent got its fill or nothing claimable was left for it: a round would find nothing
                     committingWithoutRound = Thread.currentThread();
                     return result;
-                });
+                }));
             } catch (ClaimFailed e) {
                 failures.warn("Claiming in a transaction that stores tasks failed ({}); storing them alone",
                         e.getCause().toString());
@@ -132,11 +162,19 @@ public class Dispatcher implements SmartLifecycle {
             } finally {
                 committingWithoutRound = null;
             }
-            pushAll(offers, claimed);
-            claimedWithStore.increment(claimed.stream().mapToInt(List::size).sum());
-            return stored;
+            pushAll(offers, stored.claims());
+            claimedWithStore.increment(stored.claims().stream().mapToInt(List::size).sum());
+            return stored.stored();
         } finally {
             claiming.unlock();
+        }
+    }
+
+    private static <C> C claimOrFail(Supplier<C> claim) {
+        try {
+            return claim.get();
+        } catch (RuntimeException e) {
+            throw new ClaimFailed(e);
         }
     }
 
@@ -149,8 +187,8 @@ public class Dispatcher implements SmartLifecycle {
     }
 
     /** Stores without a claim; the loop's next round dispatches what the store queued or freed. */
-    private <T> T storeThenSignal(Supplier<T> store) {
-        T stored = transactions.execute(status -> store.get());
+    private <T> T storeThenSignal(Function<List<AgentOffer>, StoredAndClaimed<T>> store) {
+        T stored = Objects.requireNonNull(transactions.execute(status -> store.apply(List.of()))).stored();
         signal();
         return stored;
     }

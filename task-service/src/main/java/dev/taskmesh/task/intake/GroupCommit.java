@@ -66,7 +66,6 @@ class GroupCommit implements SmartLifecycle {
     }
 
     private final FanOut fanOut;
-    private final TaskLifecycle lifecycle;
     private final Dispatcher dispatcher;
     private final CompletionWaiters waiters;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(MAX_PENDING);
@@ -76,10 +75,8 @@ class GroupCommit implements SmartLifecycle {
     private volatile boolean running;
     private @Nullable Thread loop;
 
-    GroupCommit(FanOut fanOut, TaskLifecycle lifecycle, Dispatcher dispatcher, CompletionWaiters waiters,
-                MeterRegistry meters) {
+    GroupCommit(FanOut fanOut, Dispatcher dispatcher, CompletionWaiters waiters, MeterRegistry meters) {
         this.fanOut = fanOut;
-        this.lifecycle = lifecycle;
         this.dispatcher = dispatcher;
         this.waiters = waiters;
         this.batchSizes = DistributionSummary.builder("taskmesh.tasks.submission.group.commit")
@@ -199,8 +196,8 @@ class GroupCommit implements SmartLifecycle {
     private void commitAlone(Pending submission) {
         Waits waits = new Waits(List.of(submission));
         try {
-            TaskLifecycle.Submission stored = dispatcher.storeAndClaim(
-                    () -> waits.register(List.of(lifecycle.submit(submission.task()))).getFirst());
+            TaskLifecycle.Submission stored = dispatcher.submitAndClaim(submission.task(),
+                    submitted -> waits.register(List.of(submitted)).getFirst());
             submission.stored().complete(new Stored(stored, waits.outcome(0)));
         } catch (RuntimeException e) {
             waits.cancel();

@@ -24,21 +24,8 @@ record ClaimSql(String sql, List<Object> args) {
     /** Up to {@code offer.limit()} tasks; with {@code maxRunningPerOwner > 0}, none beyond an owner's limit. */
     static ClaimSql of(AgentOffer offer, Instant now, int maxRunningPerOwner) {
         // a locking CTE runs exactly once, so the LIMIT holds however the planner joins it to the update
-        String matching = """
-                    SELECT id, owner, dispatch_at FROM tasks
-                    WHERE status = 'QUEUED'
-                      AND (run_after IS NULL OR run_after <= ?)
-                      AND type = ANY (?::text[])
-                      AND req_cpus <= ? AND req_memory_mb <= ?
-                      AND req_labels <@ ?::text[]
-                      AND (cardinality(target_workers) = 0 OR ? = ANY (target_workers))
-                      AND req_gpus <= (SELECT count(*) FROM unnest(?::bigint[]) AS gpu(memory_mb)
-                                       WHERE gpu.memory_mb >= req_gpu_memory_mb)
-                      AND NOT EXISTS (SELECT 1 FROM worker_drains d WHERE d.worker_id = ?)
-                """;
-        List<Object> args = new ArrayList<>(List.of(TaskStore.ts(now), TaskStore.texts(offer.taskTypes()),
-                offer.cpus(), offer.memoryMb(), TaskStore.texts(offer.labels()), offer.workerId(),
-                offer.gpuMemoryMb().toArray(Long[]::new), offer.workerId()));
+        String matching = matching("tasks");
+        List<Object> args = new ArrayList<>(matchingArgs(offer, now));
         String claimable;
         if (maxRunningPerOwner <= 0) {
             claimable = "WITH claimable AS (" + matching + """
@@ -75,11 +62,7 @@ record ClaimSql(String sql, List<Object> args) {
         args.add(offer.workerId());
         args.add(TaskStore.ts(now));
         // the attempts are inserted by the same statement: one round trip to the database less per claim
-        return new ClaimSql(claimable + """
-                , claimed AS (
-                    UPDATE tasks t SET status = 'ASSIGNED', attempt = t.attempt + 1, worker_id = ?, assigned_at = ?,
-                                       started_at = NULL, finished_at = NULL, progress = NULL, error = NULL,
-                                       waiting_reason = NULL, version = t.version + 1
+        return new ClaimSql(claimable + ", claimed AS (" + CLAIM_UPDATE + """
                     FROM claimable
                     WHERE t.id = claimable.id
                     RETURNING t.*),
@@ -87,5 +70,38 @@ record ClaimSql(String sql, List<Object> args) {
                     INSERT INTO task_attempts (task_id, attempt, worker_id, status, assigned_at)
                     SELECT id, attempt, worker_id, 'RUNNING', assigned_at FROM claimed)
                 SELECT * FROM claimed""", args);
+    }
+
+    /** What a claim sets on each task it takes; its arguments: the worker, the time of the claim. */
+    static final String CLAIM_UPDATE = """
+            UPDATE tasks t SET status = 'ASSIGNED', attempt = t.attempt + 1, worker_id = ?, assigned_at = ?,
+                               started_at = NULL, finished_at = NULL, progress = NULL, error = NULL,
+                               waiting_reason = NULL, version = t.version + 1
+            """;
+
+    /**
+     * The queued tasks of {@code from} (the table, or a row with its columns) that the offering agent can run now,
+     * in no order; its arguments are {@link #matchingArgs}.
+     */
+    static String matching(String from) {
+        return """
+                    SELECT id, owner, dispatch_at FROM\s""" + from + """
+
+                    WHERE status = 'QUEUED'
+                      AND (run_after IS NULL OR run_after <= ?)
+                      AND type = ANY (?::text[])
+                      AND req_cpus <= ? AND req_memory_mb <= ?
+                      AND req_labels <@ ?::text[]
+                      AND (cardinality(target_workers) = 0 OR ? = ANY (target_workers))
+                      AND req_gpus <= (SELECT count(*) FROM unnest(?::bigint[]) AS gpu(memory_mb)
+                                       WHERE gpu.memory_mb >= req_gpu_memory_mb)
+                      AND NOT EXISTS (SELECT 1 FROM worker_drains d WHERE d.worker_id = ?)
+                """;
+    }
+
+    static List<Object> matchingArgs(AgentOffer offer, Instant now) {
+        return List.of(TaskStore.ts(now), TaskStore.texts(offer.taskTypes()), offer.cpus(), offer.memoryMb(),
+                TaskStore.texts(offer.labels()), offer.workerId(), offer.gpuMemoryMb().toArray(Long[]::new),
+                offer.workerId());
     }
 }

@@ -81,8 +81,14 @@ public class TaskLifecycle {
     @Transactional
     public Submission submit(NewTask task) {
         Instant now = now();
-        Optional<TaskRow> inserted = store.insert(UUID.randomUUID(), task, now,
-                DispatchOrder.key(now, task.priority(), properties.agingInterval()));
+        return submitted(task, store.insert(UUID.randomUUID(), task, now, dispatchAt(task, now)));
+    }
+
+    private Instant dispatchAt(NewTask task, Instant now) {
+        return DispatchOrder.key(now, task.priority(), properties.agingInterval());
+    }
+
+    private Submission submitted(NewTask task, Optional<TaskRow> inserted) {
         if (inserted.isPresent()) {
             events.publishEvent(new TaskChanged(inserted.get(), null));
             return new Submission(inserted.get(), true);
@@ -92,6 +98,43 @@ public class TaskLifecycle {
         TaskRow existing = store.findByIdempotencyKey(task.owner(), key)
                 .orElseThrow(() -> new IllegalStateException("Conflicting task vanished for key " + key));
         return new Submission(existing, false);
+    }
+
+    /**
+     * {@link #submit}, then {@link #claimAll} for {@code offers} (which knows the queue holds a task), the first
+     * agent's claim in the insert's statement ({@link TaskStore#insertAndClaim}): a task submitted while an agent
+     * idles is written once, already assigned, in one round trip to the database. The task is answered and published
+     * as submitted (QUEUED), then as assigned, as if claimed after its insert. With an owner limit the claim needs its
+     * lock first, and the insert and the claim go one after the other.
+     */
+    @Transactional
+    public StoredAndClaimed<Submission> submitAndClaim(NewTask task, List<AgentOffer> offers) {
+        if (offers.isEmpty() || properties.maxRunningPerOwner() > 0 || !claimsAnything(offers.getFirst())) {
+            Submission submission = submit(task);
+            return new StoredAndClaimed<>(submission, claimAll(offers, QueueLook.CLAIMABLE));
+        }
+        AgentOffer first = offers.getFirst();
+        Instant now = now();
+        TaskStore.InsertedAndClaimed sent = store.insertAndClaim(UUID.randomUUID(), task, now,
+                dispatchAt(task, now), first);
+        Submission submission = submitted(task, sent.inserted().map(TaskLifecycle::asSubmitted));
+        List<List<TaskRow>> claims = new ArrayList<>(offers.size());
+        claims.add(claimed(first, sent.claimed()));
+        // as claimAll goes on after its first claim: without a look when that claim was filled
+        claims.addAll(claimAll(offers.subList(1, offers.size()), QueueLook.UNKNOWN));
+        return new StoredAndClaimed<>(submission, claims);
+    }
+
+    /** The task as its insert without a claim would have stored it: QUEUED, at attempt 0, with no worker. */
+    private static TaskRow asSubmitted(TaskRow task) {
+        if (task.status() == TaskStatus.QUEUED) {
+            return task;
+        }
+        return new TaskRow(task.id(), task.type(), TaskStatus.QUEUED, task.owner(), task.ownerName(), task.input(),
+                task.requirements(), task.priority(), task.timeoutSeconds(), task.maxAttempts(), task.idempotencyKey(),
+                task.targetWorkers(), 0, null, null, null, task.createdAt(), task.queuedAt(), null, null, null, 0,
+                task.runAfter(), task.queueTimeoutSeconds(), task.retryBackoffSeconds(), task.retryMaxBackoffSeconds(),
+                null, task.parentId());
     }
 
     /**
@@ -140,18 +183,27 @@ public class TaskLifecycle {
      */
     @Transactional
     public List<TaskRow> claim(AgentOffer offer) {
-        if (offer.limit() <= 0 || offer.taskTypes().isEmpty()) {
+        if (!claimsAnything(offer)) {
             return List.of();
         }
         int ownerLimit = properties.maxRunningPerOwner();
         if (ownerLimit > 0) {
             store.lockOwnerLimitedClaims();
         }
-        List<TaskRow> claimed = new ArrayList<>(store.claim(offer, now(), ownerLimit));
-        lastClaimFilled = claimed.size() == offer.limit();
-        if (claimed.isEmpty()) {
+        return claimed(offer, store.claim(offer, now(), ownerLimit));
+    }
+
+    private static boolean claimsAnything(AgentOffer offer) {
+        return offer.limit() > 0 && !offer.taskTypes().isEmpty();
+    }
+
+    /** The tasks a claim for {@code offer} returned, in dispatch order, each published as changed. */
+    private List<TaskRow> claimed(AgentOffer offer, List<TaskRow> rows) {
+        lastClaimFilled = rows.size() == offer.limit();
+        if (rows.isEmpty()) {
             return List.of();
         }
+        List<TaskRow> claimed = new ArrayList<>(rows);
         claimed.sort(dispatchOrder);
         claimed.forEach(task -> events.publishEvent(new TaskChanged(task, TaskStatus.QUEUED)));
         return List.copyOf(claimed);
@@ -175,6 +227,9 @@ public class TaskLifecycle {
      */
     @Transactional
     public List<List<TaskRow>> claimAll(List<AgentOffer> offers, QueueLook known) {
+        if (offers.isEmpty()) {
+            return List.of();
+        }
         List<List<TaskRow>> claimed = new ArrayList<>(offers.size());
         boolean claimable = switch (known) {
             case CLAIMABLE -> true;

@@ -56,6 +56,18 @@ class TaskStore {
                          FOR UPDATE SKIP LOCKED)
             RETURNING *""";
 
+    /** A QUEUED task, or nothing when the owner already has a task with its idempotency key. */
+    private static final String INSERT = """
+            INSERT INTO tasks (id, type, status, owner, owner_name, input, req_cpus, req_memory_mb, req_gpus,
+                               req_gpu_memory_mb, req_labels, priority, timeout_seconds, max_attempts,
+                               idempotency_key, target_workers, created_at, queued_at, dispatch_at,
+                               queue_timeout_seconds, queue_deadline, retry_backoff_seconds,
+                               retry_max_backoff_seconds)
+            VALUES (?, ?, 'QUEUED', ?, ?, ?::jsonb, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?::text[], ?, ?, ?,
+                    ?, ? + ?::integer * interval '1 second', ?, ?)
+            ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING *""";
+
     private final JdbcTemplate jdbc;
     private final JsonMapper json;
     private final RowMapper<TaskRow> taskMapper = this::mapTask;
@@ -71,23 +83,114 @@ class TaskStore {
      * @param dispatchAt the claim key ({@link DispatchOrder})
      */
     Optional<TaskRow> insert(UUID id, NewTask t, Instant now, Instant dispatchAt) {
+        return first(jdbc.query(INSERT, taskMapper, insertArgs(id, t, now, dispatchAt)));
+    }
+
+    private Object[] insertArgs(UUID id, NewTask t, Instant now, Instant dispatchAt) {
         Requirements r = t.requirements();
-        return first(jdbc.query("""
-                INSERT INTO tasks (id, type, status, owner, owner_name, input, req_cpus, req_memory_mb, req_gpus,
-                                   req_gpu_memory_mb, req_labels, priority, timeout_seconds, max_attempts,
-                                   idempotency_key, target_workers, created_at, queued_at, dispatch_at,
-                                   queue_timeout_seconds, queue_deadline, retry_backoff_seconds,
-                                   retry_max_backoff_seconds)
-                VALUES (?, ?, 'QUEUED', ?, ?, ?::jsonb, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?::text[], ?, ?, ?,
-                        ?, ? + ?::integer * interval '1 second', ?, ?)
-                ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-                RETURNING *""", taskMapper,
+        return new Object[] {
                 id, t.type(), t.owner(), t.ownerName(), json.writeValueAsString(t.input()), r.cpus(), r.memoryMb(),
                 r.gpus(), r.gpuMemoryMb(), texts(r.labels()), t.priority(), integer(t.timeoutSeconds()),
                 t.maxAttempts(), new SqlParameterValue(Types.VARCHAR, t.idempotencyKey()), texts(t.targetWorkers()),
                 ts(now), ts(now), ts(dispatchAt), integer(t.queueTimeoutSeconds()), ts(now),
                 integer(t.queueTimeoutSeconds()), integer(t.retryBackoffSeconds()),
-                integer(t.retryMaxBackoffSeconds())));
+                integer(t.retryMaxBackoffSeconds())};
+    }
+
+    /**
+     * What {@link #insertAndClaim} did.
+     *
+     * @param inserted as {@link #insert} answers, but ASSIGNED when the claim took it
+     * @param claimed  what the claim took, in no order: queued tasks, and the new one
+     */
+    record InsertedAndClaimed(Optional<TaskRow> inserted, List<TaskRow> claimed) {
+    }
+
+    /**
+     * {@link #insert} and {@link #claim} without an owner limit, in one statement. The claim chooses among the
+     * queued tasks and the new one as a claim after the insert would, and a new task it chooses is inserted ASSIGNED:
+     * a task submitted while an agent idles is written once, not inserted and then updated (each row version of a
+     * task writes an entry into most of its indexes), in one round trip to the database instead of two. A new task
+     * whose idempotency key is taken is not inserted, and its place in the claim stays empty.
+     */
+    InsertedAndClaimed insertAndClaim(UUID id, NewTask t, Instant now, Instant dispatchAt, AgentOffer offer) {
+        String sql = """
+                WITH v AS (
+                    SELECT ?::uuid AS id, ?::text AS type, 'QUEUED'::text AS status, ?::text AS owner,
+                           ?::text AS owner_name, ?::jsonb AS input, ?::integer AS req_cpus, ?::bigint AS req_memory_mb,
+                           ?::integer AS req_gpus, ?::bigint AS req_gpu_memory_mb, ?::text[] AS req_labels,
+                           ?::integer AS priority, ?::integer AS timeout_seconds, ?::integer AS max_attempts,
+                           ?::text AS idempotency_key, ?::text[] AS target_workers, ?::timestamptz AS created_at,
+                           ?::timestamptz AS queued_at, ?::timestamptz AS dispatch_at,
+                           ?::integer AS queue_timeout_seconds,
+                           ?::timestamptz + ?::integer * interval '1 second' AS queue_deadline,
+                           ?::integer AS retry_backoff_seconds, ?::integer AS retry_max_backoff_seconds,
+                           NULL::timestamptz AS run_after),
+                queued AS (""" + ClaimSql.matching("tasks") + """
+                    ORDER BY dispatch_at
+                    LIMIT ?
+                    FOR UPDATE SKIP LOCKED),
+                claimable AS (
+                    SELECT id, dispatch_at FROM queued
+                    UNION ALL
+                    SELECT id, dispatch_at FROM (""" + ClaimSql.matching("v") + """
+                    ) new_task
+                    ORDER BY dispatch_at
+                    LIMIT ?),
+                inserted AS (
+                    INSERT INTO tasks (id, type, status, owner, owner_name, input, req_cpus, req_memory_mb, req_gpus,
+                                       req_gpu_memory_mb, req_labels, priority, timeout_seconds, max_attempts,
+                                       idempotency_key, target_workers, created_at, queued_at, dispatch_at,
+                                       queue_timeout_seconds, queue_deadline, retry_backoff_seconds,
+                                       retry_max_backoff_seconds, attempt, worker_id, assigned_at, version)
+                    SELECT v.id, v.type, CASE WHEN c.id IS NULL THEN 'QUEUED' ELSE 'ASSIGNED' END, v.owner,
+                           v.owner_name, v.input, v.req_cpus, v.req_memory_mb, v.req_gpus, v.req_gpu_memory_mb,
+                           v.req_labels, v.priority, v.timeout_seconds, v.max_attempts, v.idempotency_key,
+                           v.target_workers, v.created_at, v.queued_at, v.dispatch_at, v.queue_timeout_seconds,
+                           v.queue_deadline, v.retry_backoff_seconds, v.retry_max_backoff_seconds,
+                           CASE WHEN c.id IS NULL THEN 0 ELSE 1 END,
+                           CASE WHEN c.id IS NOT NULL THEN ?::text END,
+                           CASE WHEN c.id IS NOT NULL THEN ?::timestamptz END,
+                           CASE WHEN c.id IS NULL THEN 0 ELSE 1 END
+                    FROM v LEFT JOIN claimable c ON c.id = v.id
+                    ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+                    RETURNING *),
+                claimed AS (""" + ClaimSql.CLAIM_UPDATE + """
+                    FROM claimable
+                    WHERE t.id = claimable.id
+                    RETURNING t.*),
+                attempts AS (
+                    INSERT INTO task_attempts (task_id, attempt, worker_id, status, assigned_at)
+                    SELECT id, attempt, worker_id, 'RUNNING', assigned_at FROM claimed
+                    UNION ALL
+                    SELECT id, attempt, worker_id, 'RUNNING', assigned_at FROM inserted WHERE status = 'ASSIGNED')
+                SELECT *, true AS new_task FROM inserted
+                UNION ALL
+                SELECT *, false FROM claimed""";
+        List<Object> args = new ArrayList<>(Arrays.asList(insertArgs(id, t, now, dispatchAt)));
+        List<Object> matching = ClaimSql.matchingArgs(offer, now);
+        args.addAll(matching);
+        args.add(offer.limit());
+        args.addAll(matching);
+        args.add(offer.limit());
+        args.add(offer.workerId());
+        args.add(ts(now));
+        args.add(offer.workerId());
+        args.add(ts(now));
+        Optional<TaskRow> inserted = Optional.empty();
+        List<TaskRow> claimed = new ArrayList<>();
+        // planned as a claim is: the queued tasks read in dispatch order from their index, on a generic plan
+        for (Map.Entry<TaskRow, Boolean> row : queryWithQueuePlan(sql,
+                (rs, n) -> Map.entry(mapTask(rs, n), rs.getBoolean("new_task")), args.toArray())) {
+            TaskRow task = row.getKey();
+            if (row.getValue()) {
+                inserted = Optional.of(task);
+            }
+            if (task.status() == TaskStatus.ASSIGNED) {
+                claimed.add(task);
+            }
+        }
+        return new InsertedAndClaimed(inserted, claimed);
     }
 
     /**
@@ -199,8 +302,12 @@ class TaskStore {
      * send and a receive on both sides, 0.1 ms on this machine).
      */
     private List<TaskRow> queryWithQueuePlan(String sql, Object... args) {
+        return queryWithQueuePlan(sql, taskMapper, args);
+    }
+
+    private <T> List<T> queryWithQueuePlan(String sql, RowMapper<T> mapper, Object... args) {
         return Objects.requireNonNull(jdbc.execute(QUEUE_PLAN + ";\n" + sql,
-                (PreparedStatementCallback<List<TaskRow>>) statement -> {
+                (PreparedStatementCallback<List<T>>) statement -> {
                     new ArgumentPreparedStatementSetter(args).setValues(statement);
                     boolean rowsNext = statement.execute();
                     while (!rowsNext) {
@@ -211,7 +318,7 @@ class TaskStore {
                         rowsNext = statement.getMoreResults();
                     }
                     try (ResultSet rows = statement.getResultSet()) {
-                        return new RowMapperResultSetExtractor<>(taskMapper).extractData(rows);
+                        return new RowMapperResultSetExtractor<>(mapper).extractData(rows);
                     }
                 }));
     }

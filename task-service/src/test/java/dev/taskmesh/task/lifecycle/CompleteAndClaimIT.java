@@ -1,6 +1,7 @@
 package dev.taskmesh.task.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.taskmesh.contract.WireJson;
 import dev.taskmesh.contract.agent.Outcome;
@@ -31,9 +32,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
- * Completions and claims on a database of their own: what a batch of completions records, on the rows it locks and
- * in the statement that locks them, and how often a transaction looks at the queue before it claims (not while a
- * backlog drains, not again after a completion's own look). The store counts the looks of their own.
+ * Submissions, completions and claims on a database of their own: a submission's insert with the claim sent along,
+ * what a batch of completions records, on the rows it locks and in the statement that locks them, and how often a
+ * transaction looks at the queue before it claims (not while a backlog drains, not again after a completion's own
+ * look). The store counts the looks of their own.
  */
 class CompleteAndClaimIT {
 
@@ -134,6 +136,94 @@ class CompleteAndClaimIT {
 
     private @Nullable TaskStatus previousStatusOf(UUID id) {
         return lastChangeOf(id).previous();
+    }
+
+    private static NewTask newTask(@Nullable String idempotencyKey) {
+        return new NewTask("noop", "u", "u", JsonNodeFactory.instance.objectNode().put("n", 1), Requirements.NONE,
+                0, null, 3, idempotencyKey, List.of());
+    }
+
+    private StoredAndClaimed<TaskLifecycle.Submission> submitAndClaim(NewTask task, AgentOffer... offers) {
+        return tx.execute(status -> lifecycle.submitAndClaim(task, List.of(offers)));
+    }
+
+    /** Rows of {@code tasks} inserted and updated so far in this transaction (and before, not yet reported). */
+    private static long[] taskWrites() {
+        Map<String, Object> row = jdbc.queryForMap("SELECT n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables"
+                + " WHERE schemaname = 'tasks' AND relname = 'tasks'");
+        return new long[] {((Number) row.get("n_tup_ins")).longValue(), ((Number) row.get("n_tup_upd")).longValue()};
+    }
+
+    @Test
+    void aTaskSubmittedWhileAnAgentIdlesIsWrittenOnceAlreadyAssigned() {
+        long[] writes = new long[2];
+        StoredAndClaimed<TaskLifecycle.Submission> sent = tx.execute(status -> {
+            long[] before = taskWrites();
+            StoredAndClaimed<TaskLifecycle.Submission> result = lifecycle.submitAndClaim(newTask(null), List.of(OFFER));
+            long[] after = taskWrites();
+            writes[0] = after[0] - before[0];
+            writes[1] = after[1] - before[1];
+            return result;
+        });
+        // inserted ASSIGNED: no second row version
+        assertThat(writes).containsExactly(1, 0);
+
+        TaskLifecycle.Submission submission = sent.stored();
+        assertThat(submission.created()).isTrue();
+        assertThat(submission.task().status()).isEqualTo(TaskStatus.QUEUED);
+        assertThat(submission.task().workerId()).isNull();
+        assertThat(sent.claims()).hasSize(1);
+        TaskRow claimed = sent.claims().getFirst().getFirst();
+        assertThat(claimed.id()).isEqualTo(submission.task().id());
+        assertThat(claimed.status()).isEqualTo(TaskStatus.ASSIGNED);
+        assertThat(claimed.workerId()).isEqualTo(WORKER);
+        assertThat(claimed.attempt()).isEqualTo(1);
+        assertThat(claimed.version()).isEqualTo(1);
+        assertThat(claimed.input().path("n").asInt()).isEqualTo(1);
+        assertThat(row(claimed.id())).containsEntry("status", "ASSIGNED");
+        assertThat(attempt(claimed.id(), 1)).containsEntry("status", "RUNNING");
+        // both changes published, in order: stored, then assigned
+        assertThat(changes).extracting(c -> c.task().status(), TaskChanged::previous)
+                .containsExactly(tuple(TaskStatus.QUEUED, null),
+                        tuple(TaskStatus.ASSIGNED, TaskStatus.QUEUED));
+        assertThat(store.looks).isZero();
+    }
+
+    @Test
+    void theClaimSentWithASubmissionTakesOlderTasksFirstAndTheNextAgentsGetTheRest() {
+        queue(2);
+        AgentOffer one = new AgentOffer(WORKER, List.of("noop"), 4, 8192, List.of(), List.of(), 1);
+        AgentOffer other = new AgentOffer("worker-2", List.of("noop"), 4, 8192, List.of(), List.of(), 5);
+
+        StoredAndClaimed<TaskLifecycle.Submission> sent = submitAndClaim(newTask(null), one, other);
+
+        UUID submitted = sent.stored().task().id();
+        assertThat(sent.claims().getFirst()).singleElement()
+                .satisfies(task -> assertThat(task.id()).isNotEqualTo(submitted));
+        assertThat(sent.claims().get(1)).hasSize(2).anySatisfy(task -> assertThat(task.id()).isEqualTo(submitted))
+                .allSatisfy(task -> assertThat(task.workerId()).isEqualTo("worker-2"));
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM tasks WHERE status = 'QUEUED'", Long.class)).isZero();
+    }
+
+    @Test
+    void aSecondSubmissionWithTheSameKeyIsAnsweredWithTheFirstTaskAndStillClaims() {
+        TaskRow first = tx.execute(status -> lifecycle.submit(newTask("key-1"))).task();
+        queue(1);
+
+        StoredAndClaimed<TaskLifecycle.Submission> sent = submitAndClaim(newTask("key-1"), OFFER);
+
+        assertThat(sent.stored().created()).isFalse();
+        assertThat(sent.stored().task().id()).isEqualTo(first.id());
+        assertThat(sent.claims().getFirst()).hasSize(2);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM tasks", Long.class)).isEqualTo(2);
+    }
+
+    @Test
+    void aSubmissionWithNoAgentToOfferIsOnlyStored() {
+        StoredAndClaimed<TaskLifecycle.Submission> sent = submitAndClaim(newTask(null));
+
+        assertThat(sent.claims()).isEmpty();
+        assertThat(row(sent.stored().task().id())).containsEntry("status", "QUEUED");
     }
 
     @Test
