@@ -20,9 +20,9 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Tasks are claimed in the transaction that stores a submission (for an idle agent) or a completion (the next task
- * for the agent that finished one), and a claim that fails there costs the submission or the completion nothing: it
- * is stored alone, and the dispatcher assigns the task later.
+ * Tasks are claimed in the transaction that stores a submission (for an idle agent), or right after the commit of a
+ * completion by the thread that recorded it (the next task for the agent that finished one), and a claim that fails
+ * there costs the submission or the completion nothing: it is stored, and the dispatcher assigns the task later.
  *
  * <p>The dispatcher's own round may hold the claim at the moment a submission or a completion is stored, which then
  * goes the usual way; of a few in a row, at least one is claimed with its store.
@@ -62,7 +62,7 @@ class ClaimWithStoreIT extends IntegrationTestBase {
     }
 
     @Test
-    void anAgentThatFinishesATaskGetsTheNextQueuedOneFromTheCompletionsTransaction() {
+    void anAgentThatFinishesATaskGetsTheNextQueuedOneRightAfterTheCompletionsCommit() {
         String type = uniqueType();
         TestAgent agent = registeredAgent(1, type);
         Counter claimed = claimedWith("completions");
@@ -99,8 +99,8 @@ class ClaimWithStoreIT extends IntegrationTestBase {
     }
 
     /**
-     * The waiter is registered by the transaction that stores the task. When the claim in it fails, the task is
-     * stored again on its own, under a new id: the first waiter goes, and the caller gets the task's outcome.
+     * The waiter is registered before the transaction that stores the task. When the claim in it fails, the task is
+     * stored again on its own, under the same id, and the caller gets the task's outcome.
      */
     @Test
     void aWaitedSubmissionWhoseClaimFailedIsAnsweredWithItsOutcome() throws Exception {
@@ -122,7 +122,7 @@ class ClaimWithStoreIT extends IntegrationTestBase {
         assertThat(response.json().get("id").asString()).isEqualTo(assignment.taskId().toString());
         assertThat(response.json().get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(meters.get("taskmesh.tasks.waited.on").gauge().value())
-                .as("no waiter is left for the task whose transaction rolled back").isZero();
+                .as("no waiter is left").isZero();
     }
 
     @Test

@@ -6,16 +6,20 @@ import dev.taskmesh.contract.agent.ProtocolError;
 import dev.taskmesh.contract.agent.RunningAttempt;
 import dev.taskmesh.contract.agent.TaskCompletion;
 import dev.taskmesh.task.lifecycle.TaskLifecycle;
+import dev.taskmesh.task.lifecycle.TaskLifecycle.Completed;
 import dev.taskmesh.task.lifecycle.TaskLifecycle.Completing;
+import dev.taskmesh.task.lifecycle.TaskLifecycle.FinishedPlainly;
 import dev.taskmesh.task.lifecycle.Verdict;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -31,14 +35,16 @@ import org.springframework.stereotype.Component;
 /**
  * Group commit of the agents' completions. The STOMP threads only queue a completion; one loop (on a platform thread
  * of its own, like the {@link Dispatcher}'s) takes whatever has queued meanwhile (up to {@value #MAX_BATCH}) and
- * records it in one transaction ({@link TaskLifecycle#completeAll}), which also claims the next tasks for the agents
- * whose slots it frees ({@link Dispatcher#completeAndClaim}), then sends each {@link CompletionReceipt} — only
- * after the commit, so a receipt always means the outcome is stored; an agent that speaks batches gets the receipts
- * of one commit in one frame. Under load the batches grow by themselves: while one transaction commits, the next
- * batch gathers. When a batch fails, its completions are recorded one by one, so that one bad completion does not
- * hold back the others; one that still fails is answered with a {@link ProtocolError} and no receipt (the agent
- * keeps it and sends it again after a reconnect, as after any lost receipt). Completions still queued when the
- * service stops are answered by no one, and sent again by their agents when they reconnect.
+ * records it, in the common case with one statement that also commits ({@link TaskLifecycle#finishPlainlyOver});
+ * right after, the same thread claims the next tasks for the agents whose slots it frees
+ * ({@link Dispatcher#completeAndClaim}), then sends each {@link CompletionReceipt} — only after the commit, so a
+ * receipt always means the outcome is stored; an agent that speaks batches gets the receipts of one commit in one
+ * frame. Under load the batches grow by themselves: while one transaction commits, the next batch gathers. When a
+ * batch fails, its completions are recorded one by one, so that one bad completion does not hold back the others
+ * (those already committed are then answered as repeats); one that still fails is answered with a
+ * {@link ProtocolError} and no receipt (the agent keeps it and sends it again after a reconnect, as after any lost
+ * receipt). Completions still queued when the service stops are answered by no one, and sent again by their agents
+ * when they reconnect.
  */
 @Component
 class CompletionCommitter implements SmartLifecycle {
@@ -157,8 +163,8 @@ class CompletionCommitter implements SmartLifecycle {
         batch.forEach(c -> slotsBeingFreed.merge(c.workerId(), 1, Integer::sum));
         List<Verdict> verdicts;
         try {
-            // the agents get their next tasks from the same transaction, before the receipts
-            verdicts = dispatcher.completeAndClaim(() -> lifecycle.completeAll(batch), slotsBeingFreed).verdicts();
+            // the agents get their next tasks right after the commit, before the receipts
+            verdicts = dispatcher.completeAndClaim(() -> complete(batch), slotsBeingFreed).verdicts();
         } catch (RuntimeException e) {
             failures.warn("Recording {} completions together failed ({}); recording them one by one", batch.size(),
                     e.toString());
@@ -172,6 +178,25 @@ class CompletionCommitter implements SmartLifecycle {
             receipts.computeIfAbsent(c.workerId(), w -> new ArrayList<>()).add(released(c, verdicts.get(i)));
         }
         receipts.forEach(outbox::receipts);
+    }
+
+    /**
+     * Records the batch: what plainly ends its attempt in one statement that also commits
+     * ({@link TaskLifecycle#finishPlainlyOver}), anything else in a transaction of its own after it
+     * ({@link TaskLifecycle#completeAll}: retries, repeats, stale attempts, an open progress step to close).
+     */
+    private Completed complete(List<Completing> batch) {
+        FinishedPlainly finished = lifecycle.finishPlainlyOver(batch);
+        List<Integer> undecided = finished.undecided();
+        if (undecided.isEmpty()) {
+            return new Completed(finished.verdicts().stream().map(Optional::orElseThrow).toList(), finished.queue());
+        }
+        Completed rest = lifecycle.completeAll(undecided.stream().map(batch::get).toList());
+        List<Verdict> verdicts = new ArrayList<>(batch.size());
+        Iterator<Verdict> decided = rest.verdicts().iterator();
+        finished.verdicts().forEach(verdict -> verdicts.add(verdict.orElseGet(decided::next)));
+        // the later look: the first was made before what the rest may have queued again
+        return new Completed(verdicts, rest.queue());
     }
 
     private void recordAlone(Completing c) {

@@ -20,12 +20,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,10 +43,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * own: it waits on the database most of the time, and on a virtual thread every reply of the database would be one
  * more hand-off through the scheduler, on the path of every task.
  *
- * <p>Tasks can also be claimed in the transaction that stores submissions or completions ({@link #storeAndClaim}):
- * a task submitted to an idle agent, or the next task for an agent that just finished one, then costs no
- * transaction of its own and no hand-off to this loop. Claims of this instance are made one at a time (a lock around
- * offer, claim and push), so that an agent's free slots are never offered twice.
+ * <p>Tasks can also be claimed in the transaction that stores submissions ({@link #storeAndClaim}), or by the
+ * thread that recorded completions, right after their commit ({@link #completeAndClaim}): a task submitted to an idle
+ * agent then costs no transaction of its own, and neither it nor the next task of an agent that just finished one
+ * waits for a hand-off to this loop. Claims of this instance are made one at a time (a lock around offer, claim and
+ * push), so that an agent's free slots are never offered twice. A transaction's last claim carries its commit
+ * ({@link TaskLifecycle#claimAllThenCommit}).
  */
 @Component
 public class Dispatcher implements SmartLifecycle {
@@ -96,39 +98,71 @@ public class Dispatcher implements SmartLifecycle {
     public <T> T storeAndClaim(Supplier<T> store) {
         return storeAndClaim(offers -> {
             T stored = store.get();
-            return new StoredAndClaimed<>(stored, claimOrFail(() -> lifecycle.claimAll(offers, QueueLook.CLAIMABLE)));
-        }, Map.of(), claimedWithSubmissions);
+            // the last claim carries the commit of the stored tasks and the claims together
+            return new StoredAndClaimed<>(stored,
+                    claimOrFail(() -> lifecycle.claimAllThenCommit(offers, QueueLook.CLAIMABLE)));
+        });
     }
 
     /**
-     * {@link #storeAndClaim(Supplier)} for one submission, whose insert travels with the first idle agent's claim
-     * ({@link TaskLifecycle#submitAndClaim}).
-     *
-     * @param registered runs in the transaction, before its commit, with what was stored (a waiter is registered
-     *                   there); it may run more than once, with a new transaction each time
+     * {@link #storeAndClaim(Supplier)} for one submission, stored under {@code id}: its insert travels with the first
+     * idle agent's claim and the transaction's commit ({@link TaskLifecycle#submitAndClaim}). A caller that waits for
+     * the task registers under {@code id} before this is called. When the claim fails, the task is stored alone, under
+     * the same id.
      */
-    public Submission submitAndClaim(NewTask task, UnaryOperator<Submission> registered) {
-        return storeAndClaim(offers -> {
-            if (offers.isEmpty()) {
-                return new StoredAndClaimed<>(registered.apply(lifecycle.submit(task)), List.of());
-            }
-            // the insert and the claim fail together; the insert is then tried alone
-            StoredAndClaimed<Submission> sent = claimOrFail(() -> lifecycle.submitAndClaim(task, offers));
-            return new StoredAndClaimed<>(registered.apply(sent.stored()), sent.claims());
-        }, Map.of(), claimedWithSubmissions);
+    public Submission submitAndClaim(UUID id, NewTask task) {
+        return storeAndClaim(offers -> offers.isEmpty()
+                ? new StoredAndClaimed<>(lifecycle.submit(id, task), List.of())
+                // the insert and the claim fail together; the insert is then tried alone
+                : claimOrFail(() -> lifecycle.submitAndClaim(id, task, offers)));
     }
 
     /**
-     * {@link #storeAndClaim(Supplier)} for {@code complete}, which records completions and so frees agents' slots:
-     * the claim offers them as free already, and starts from what {@code complete} learnt of the queue. The caller
-     * frees the slots ({@link ConnectedAgents#released}) after this returns.
+     * Runs {@code complete}, which records completions in transactions of its own, each committed by its last
+     * statement, and so frees agents' slots; then claims the agents' next tasks in a transaction whose last claim
+     * carries its commit ({@link TaskLifecycle#claimAllThenCommit}), offering the freed slots as free already and
+     * starting from what {@code complete} learnt of the queue; and pushes what it claimed. Two round trips to the
+     * database when a backlog drains, one when the queue is empty. The claim runs apart from the completions so that
+     * a failed claim cannot undo them once committed: the loop then dispatches. The caller frees the slots
+     * ({@link ConnectedAgents#released}) after this returns.
      */
     Completed completeAndClaim(Supplier<Completed> complete, Map<String, Integer> slotsBeingFreed) {
-        return storeAndClaim(offers -> {
+        if (!running || !claiming.tryLock()) {
             Completed completed = complete.get();
-            return new StoredAndClaimed<>(completed,
-                    claimOrFail(() -> lifecycle.claimAll(offers, completed.queue())));
-        }, slotsBeingFreed, claimedWithCompletions);
+            signal();
+            return completed;
+        }
+        try {
+            List<AgentOffer> offers = agents.offers(slotsBeingFreed);
+            Completed completed;
+            // tasks the completions queue again (retries) are claimable by the claim below: no round for them
+            committingWithoutRound = offers.isEmpty() ? null : Thread.currentThread();
+            try {
+                completed = complete.get();
+            } finally {
+                committingWithoutRound = null;
+            }
+            if (offers.isEmpty()) {
+                signal();
+                return completed;
+            }
+            if (completed.queue() == QueueLook.EMPTY) {
+                return completed;
+            }
+            List<List<TaskRow>> claimed;
+            try {
+                claimed = lifecycle.claimAllThenCommit(offers, completed.queue());
+            } catch (RuntimeException e) {
+                failures.warn("Claiming after completions failed ({}); the next round dispatches", e.toString());
+                signal();
+                return completed;
+            }
+            pushAll(offers, claimed);
+            claimedWithCompletions.increment(claimed.stream().mapToInt(List::size).sum());
+            return completed;
+        } finally {
+            claiming.unlock();
+        }
     }
 
     /**
@@ -137,13 +171,12 @@ public class Dispatcher implements SmartLifecycle {
      * When its claim fails ({@link ClaimFailed}), the transaction is rolled back and {@code store} runs again with no
      * offers.
      */
-    private <T> T storeAndClaim(Function<List<AgentOffer>, StoredAndClaimed<T>> store,
-                                Map<String, Integer> slotsBeingFreed, Counter claimedWithStore) {
+    private <T> T storeAndClaim(Function<List<AgentOffer>, StoredAndClaimed<T>> store) {
         if (!running || !claiming.tryLock()) {
             return storeThenSignal(store);
         }
         try {
-            List<AgentOffer> offers = agents.offers(slotsBeingFreed);
+            List<AgentOffer> offers = agents.offers();
             if (offers.isEmpty()) {
                 return storeThenSignal(store);
             }
@@ -163,7 +196,7 @@ public class Dispatcher implements SmartLifecycle {
                 committingWithoutRound = null;
             }
             pushAll(offers, stored.claims());
-            claimedWithStore.increment(stored.claims().stream().mapToInt(List::size).sum());
+            claimedWithSubmissions.increment(stored.claims().stream().mapToInt(List::size).sum());
             return stored.stored();
         } finally {
             claiming.unlock();
@@ -270,7 +303,7 @@ public class Dispatcher implements SmartLifecycle {
             }
             List<List<TaskRow>> claimed;
             try {
-                claimed = lifecycle.claimAll(offers, QueueLook.UNKNOWN);
+                claimed = lifecycle.claimAllThenCommit(offers, QueueLook.UNKNOWN);
             } catch (RuntimeException e) {
                 failures.warn("Dispatch round failed ({}); claiming for each worker alone", e.toString());
                 dispatchOneByOne(offers);

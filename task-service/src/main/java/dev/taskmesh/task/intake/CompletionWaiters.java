@@ -106,7 +106,10 @@ class CompletionWaiters {
      * (a read after the commit would take a connection and a transaction of its own), or taken from the change when
      * the statement that ended the task returned all of it ({@link TaskChanged#attemptsIfLeaf()}). Two reads by key;
      * like any statement of the transaction, one that failed would fail it (completions recorded together are then
-     * recorded one by one).
+     * recorded one by one). Where the statement that ended the task also committed
+     * ({@code TaskLifecycle.finishPlainlyOver}), the reads follow that commit, and one that failed fails only the
+     * notifications: the outcome stays recorded, the callers are released when their wait ends and read the task
+     * themselves, and the transaction's other listeners hear nothing of it.
      */
     @TransactionalEventListener(phase = TransactionPhase.BEFORE_COMMIT)
     void beforeCommit(TaskChanged change) {

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -34,9 +35,10 @@ import org.springframework.stereotype.Component;
  * <p>The same transaction claims for this instance's idle agents ({@link Dispatcher#storeAndClaim}): a task
  * submitted while an agent waits is stored already assigned, and pushed to the agent right after the commit.
  *
- * <p>A caller that waits for the outcome has its waiter registered in that transaction, before the commit: no
- * outcome can come before it, so nothing has to be read afterwards to learn whether one did (a transaction and two
- * round trips to the database less per waited submission).
+ * <p>A caller that waits for the outcome has its waiter registered before the commit (in the transaction of a shared
+ * batch; before the transaction of a submission stored alone, whose statement also commits): no outcome can come
+ * before it, so nothing has to be read afterwards to learn whether one did (a transaction and two round trips to the
+ * database less per waited submission).
  *
  * <p>Each submission is answered only after its transaction committed: nothing is acknowledged that a crash could
  * lose. When a shared transaction fails, each of its submissions is stored again on its own, so that one failing
@@ -194,13 +196,23 @@ class GroupCommit implements SmartLifecycle {
     }
 
     private void commitAlone(Pending submission) {
-        Waits waits = new Waits(List.of(submission));
+        UUID id = UUID.randomUUID();
+        Duration wait = submission.waitFor();
+        // before the task is stored: the statement that stores it also commits it
+        CompletableFuture<Optional<TaskView>> outcome = wait == null ? null
+                : waiters.finalOrTimeout(id, wait, () -> false);
         try {
-            TaskLifecycle.Submission stored = dispatcher.submitAndClaim(submission.task(),
-                    submitted -> waits.register(List.of(submitted)).getFirst());
-            submission.stored().complete(new Stored(stored, waits.outcome(0)));
+            TaskLifecycle.Submission stored = dispatcher.submitAndClaim(id, submission.task());
+            if (!stored.created() && outcome != null) {
+                // the earlier task with the same idempotency key is answered as it is
+                outcome.cancel(false);
+                outcome = null;
+            }
+            submission.stored().complete(new Stored(stored, outcome));
         } catch (RuntimeException e) {
-            waits.cancel();
+            if (outcome != null) {
+                outcome.cancel(false);
+            }
             submission.stored().completeExceptionally(e);
         }
     }

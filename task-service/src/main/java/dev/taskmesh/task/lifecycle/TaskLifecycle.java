@@ -7,6 +7,7 @@ import dev.taskmesh.contract.agent.TaskCompletion;
 import dev.taskmesh.contract.agent.TaskProgress;
 import dev.taskmesh.contract.agent.TaskStarted;
 import dev.taskmesh.contract.task.TaskStatus;
+import dev.taskmesh.task.lifecycle.TaskStore.Then;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -20,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
@@ -80,8 +82,14 @@ public class TaskLifecycle {
     /** Stores a new QUEUED task, or finds the one the owner submitted before with the same idempotency key. */
     @Transactional
     public Submission submit(NewTask task) {
+        return submit(UUID.randomUUID(), task);
+    }
+
+    /** {@link #submit(NewTask)} under {@code id}, which the caller chose (to wait for the task under it, say). */
+    @Transactional
+    public Submission submit(UUID id, NewTask task) {
         Instant now = now();
-        return submitted(task, store.insert(UUID.randomUUID(), task, now, dispatchAt(task, now)));
+        return submitted(task, store.insert(id, task, now, dispatchAt(task, now)));
     }
 
     private Instant dispatchAt(NewTask task, Instant now) {
@@ -101,27 +109,31 @@ public class TaskLifecycle {
     }
 
     /**
-     * {@link #submit}, then {@link #claimAll} for {@code offers} (which knows the queue holds a task), the first
-     * agent's claim in the insert's statement ({@link TaskStore#insertAndClaim}): a task submitted while an agent
-     * idles is written once, already assigned, in one round trip to the database. The task is answered and published
-     * as submitted (QUEUED), then as assigned, as if claimed after its insert. With an owner limit the claim needs its
-     * lock first, and the insert and the claim go one after the other.
+     * {@link #submit(UUID, NewTask)}, then {@link #claimAll} for {@code offers} (which knows the queue holds a task),
+     * the first agent's claim in the insert's statement ({@link TaskStore#insertAndClaim}): a task submitted while an
+     * agent idles is written once, already assigned, in one round trip to the database, which also carries the
+     * transaction's commit ({@link Then#COMMIT}; with more agents, the last one's claim carries it). So nothing may
+     * follow in the transaction, and a caller that waits for the task registers under {@code id} before: the task may
+     * be committed before this returns. The task is answered and published as submitted (QUEUED), then as assigned,
+     * as if claimed after its insert. With an owner limit the claim needs its lock first, and the insert and the claim
+     * go one after the other.
      */
     @Transactional
-    public StoredAndClaimed<Submission> submitAndClaim(NewTask task, List<AgentOffer> offers) {
+    public StoredAndClaimed<Submission> submitAndClaim(UUID id, NewTask task, List<AgentOffer> offers) {
         if (offers.isEmpty() || properties.maxRunningPerOwner() > 0 || !claimsAnything(offers.getFirst())) {
-            Submission submission = submit(task);
-            return new StoredAndClaimed<>(submission, claimAll(offers, QueueLook.CLAIMABLE));
+            Submission submission = submit(id, task);
+            return new StoredAndClaimed<>(submission, claimAll(offers, QueueLook.CLAIMABLE, Then.COMMIT));
         }
         AgentOffer first = offers.getFirst();
         Instant now = now();
-        TaskStore.InsertedAndClaimed sent = store.insertAndClaim(UUID.randomUUID(), task, now,
-                dispatchAt(task, now), first);
+        TaskStore.InsertedAndClaimed sent = store.insertAndClaim(id, task, now, dispatchAt(task, now), first,
+                offers.size() == 1 ? Then.COMMIT : Then.MORE);
+        // with the idempotency key taken, the earlier task is read, after the commit
         Submission submission = submitted(task, sent.inserted().map(TaskLifecycle::asSubmitted));
         List<List<TaskRow>> claims = new ArrayList<>(offers.size());
         claims.add(claimed(first, sent.claimed()));
         // as claimAll goes on after its first claim: without a look when that claim was filled
-        claims.addAll(claimAll(offers.subList(1, offers.size()), QueueLook.UNKNOWN));
+        claims.addAll(claimAll(offers.subList(1, offers.size()), QueueLook.UNKNOWN, Then.COMMIT));
         return new StoredAndClaimed<>(submission, claims);
     }
 
@@ -183,6 +195,10 @@ public class TaskLifecycle {
      */
     @Transactional
     public List<TaskRow> claim(AgentOffer offer) {
+        return claim(offer, Then.MORE);
+    }
+
+    private List<TaskRow> claim(AgentOffer offer, Then then) {
         if (!claimsAnything(offer)) {
             return List.of();
         }
@@ -190,7 +206,7 @@ public class TaskLifecycle {
         if (ownerLimit > 0) {
             store.lockOwnerLimitedClaims();
         }
-        return claimed(offer, store.claim(offer, now(), ownerLimit));
+        return claimed(offer, store.claim(offer, now(), ownerLimit, then));
     }
 
     private static boolean claimsAnything(AgentOffer offer) {
@@ -227,6 +243,21 @@ public class TaskLifecycle {
      */
     @Transactional
     public List<List<TaskRow>> claimAll(List<AgentOffer> offers, QueueLook known) {
+        return claimAll(offers, known, Then.MORE);
+    }
+
+    /**
+     * {@link #claimAll(List, QueueLook)} as the last statements of the transaction: the last agent's claim carries
+     * the transaction's {@code COMMIT} ({@link Then#COMMIT}), so a transaction that claims costs no round trip of its
+     * own for its commit. Nothing may follow in the transaction; in one that stored tasks before, the commit is theirs
+     * too.
+     */
+    @Transactional
+    public List<List<TaskRow>> claimAllThenCommit(List<AgentOffer> offers, QueueLook known) {
+        return claimAll(offers, known, Then.COMMIT);
+    }
+
+    private List<List<TaskRow>> claimAll(List<AgentOffer> offers, QueueLook known, Then last) {
         if (offers.isEmpty()) {
             return List.of();
         }
@@ -238,7 +269,7 @@ public class TaskLifecycle {
         };
         for (int i = 0; i < offers.size(); i++) {
             AgentOffer offer = offers.get(i);
-            List<TaskRow> tasks = claimable ? claim(offer) : List.of();
+            List<TaskRow> tasks = claimable ? claim(offer, i == offers.size() - 1 ? last : Then.MORE) : List.of();
             claimed.add(tasks);
             if (claimable && tasks.size() < offer.limit() && i < offers.size() - 1) {
                 claimable = store.anyClaimable(now());
@@ -327,7 +358,7 @@ public class TaskLifecycle {
     public Completed completeAll(List<Completing> completions) {
         Instant now = now();
         TaskStore.HeldFinishes held = store.finishHeld(completions.stream().map(TaskLifecycle::heldFinish).toList(),
-                now, !lastClaimFilled);
+                now, !lastClaimFilled, Then.MORE);
         Map<String, List<Duration>> runTimes = new HashMap<>();
         Verdict[] verdicts = new Verdict[completions.size()];
         List<TaskStore.Finish> finishes = new ArrayList<>();
@@ -338,9 +369,7 @@ public class TaskLifecycle {
             TaskCompletion completion = c.completion();
             TaskStore.Ended ended = held.ended().get(completion.taskId());
             if (ended != null) {
-                recordRunTime(ended.task(), null, completion, now, runTimes);
-                events.publishEvent(new TaskChanged(ended.task(), ended.before(), ended.attemptsIfLeaf()));
-                verdicts[i] = Verdict.accept();
+                verdicts[i] = ended(ended, completion, now, runTimes);
                 continue;
             }
             TaskRow task = held.locked().get(completion.taskId());
@@ -369,6 +398,54 @@ public class TaskLifecycle {
         this.runTimes.recordAll(runTimes);
         // a completion decided alone may have queued its task again (a retry), after the look
         return new Completed(List.of(verdicts), decidedAlone ? QueueLook.UNKNOWN : held.queue());
+    }
+
+    /**
+     * What {@link #finishPlainlyOver} did.
+     *
+     * @param verdicts one per completion, in the order given; empty for a completion it left to {@link #completeAll}
+     * @param queue    what the transaction learnt of the queue after its writes, for the claim that may follow
+     */
+    public record FinishedPlainly(List<Optional<Verdict>> verdicts, QueueLook queue) {
+
+        public FinishedPlainly {
+            verdicts = List.copyOf(verdicts);
+        }
+
+        /** The completions it left to {@link #completeAll}: not plainly over, or not sent by the attempt's holder. */
+        public List<Integer> undecided() {
+            return IntStream.range(0, verdicts.size()).filter(i -> verdicts.get(i).isEmpty()).boxed().toList();
+        }
+    }
+
+    /**
+     * The common case of {@link #completeAll} in one round trip to the database: the completions that plainly end
+     * the sender's current attempt are recorded, with the look at the queue, by one statement that also commits the
+     * transaction ({@link Then#COMMIT}). The others are only answered as undecided, for {@link #completeAll} to
+     * record in a transaction of its own (they were locked by the statement, and no longer are); the look then says
+     * nothing about what those may queue. Nothing may follow in this transaction.
+     */
+    @Transactional
+    public FinishedPlainly finishPlainlyOver(List<Completing> completions) {
+        Instant now = now();
+        TaskStore.HeldFinishes held = store.finishHeld(completions.stream().map(TaskLifecycle::heldFinish).toList(),
+                now, !lastClaimFilled, Then.COMMIT);
+        Map<String, List<Duration>> runTimes = new HashMap<>();
+        List<Optional<Verdict>> verdicts = new ArrayList<>(completions.size());
+        for (Completing c : completions) {
+            TaskStore.Ended ended = held.ended().get(c.completion().taskId());
+            verdicts.add(Optional.ofNullable(ended).map(e -> ended(e, c.completion(), now, runTimes)));
+        }
+        this.runTimes.recordAll(runTimes);
+        return new FinishedPlainly(verdicts, held.queue());
+    }
+
+    /** A completion whose attempt {@link TaskStore#finishHeld} ended: its run time noted, its change published. */
+    private Verdict ended(TaskStore.Ended ended, TaskCompletion completion, Instant now,
+                          Map<String, List<Duration>> runTimes) {
+        recordRunTime(ended.task(), null, completion, now, runTimes);
+        events.publishEvent(new TaskChanged(ended.task(), ended.before(), ended.attemptsIfLeaf()));
+        return Verdict.accept();
     }
 
     /** The completion as the finish of a held attempt, if the store finds it plainly over. */

@@ -12,6 +12,10 @@ import dev.taskmesh.contract.task.TaskStatus;
 import dev.taskmesh.task.lifecycle.TaskLifecycle.Completed;
 import dev.taskmesh.task.lifecycle.TaskLifecycle.Completing;
 import dev.taskmesh.testsupport.TestPostgres;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -19,6 +23,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.flywaydb.core.Flyway;
 import org.jspecify.annotations.Nullable;
@@ -59,6 +64,9 @@ class CompleteAndClaimIT {
 
     private static JdbcTemplate jdbc;
     private static TransactionTemplate tx;
+    private static String url;
+    private static String username;
+    private static String password;
 
     private CountingStore store;
     private TaskLifecycle lifecycle;
@@ -68,6 +76,9 @@ class CompleteAndClaimIT {
     @BeforeAll
     static void migrate() {
         TestPostgres.Database db = TestPostgres.newDatabase();
+        url = db.url();
+        username = db.username();
+        password = db.password();
         Flyway.configure().dataSource(db.url(), db.username(), db.password()).schemas("tasks")
                 .locations("classpath:db/migration/tasks").load().migrate();
         var dataSource = new SingleConnectionDataSource(db.url(), db.username(), db.password(), true);
@@ -116,6 +127,22 @@ class CompleteAndClaimIT {
                 outcome == Outcome.SUCCEEDED ? JsonNodeFactory.instance.objectNode().put("answer", 42) : null));
     }
 
+    /** Whether another connection can lock the task's row at once. */
+    private static boolean lockableElsewhere(UUID id) {
+        try (Connection other = DriverManager.getConnection(url, username, password);
+             PreparedStatement lock = other.prepareStatement(
+                     "SELECT 1 FROM tasks.tasks WHERE id = ? FOR UPDATE NOWAIT")) {
+            lock.setObject(1, id);
+            lock.executeQuery().close();
+            return true;
+        } catch (SQLException e) {
+            if ("55P03".equals(e.getSQLState())) {
+                return false;
+            }
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static Map<String, Object> row(UUID id) {
         return jdbc.queryForMap("SELECT status, error FROM tasks WHERE id = ?", id);
     }
@@ -144,29 +171,25 @@ class CompleteAndClaimIT {
     }
 
     private StoredAndClaimed<TaskLifecycle.Submission> submitAndClaim(NewTask task, AgentOffer... offers) {
-        return tx.execute(status -> lifecycle.submitAndClaim(task, List.of(offers)));
+        return tx.execute(status -> lifecycle.submitAndClaim(UUID.randomUUID(), task, List.of(offers)));
     }
 
-    /** Rows of {@code tasks} inserted and updated so far in this transaction (and before, not yet reported). */
-    private static long[] taskWrites() {
-        Map<String, Object> row = jdbc.queryForMap("SELECT n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables"
-                + " WHERE schemaname = 'tasks' AND relname = 'tasks'");
-        return new long[] {((Number) row.get("n_tup_ins")).longValue(), ((Number) row.get("n_tup_upd")).longValue()};
+    /** While open, PostgreSQL refuses any update of a row of {@code tasks}: only inserts write it. */
+    private static AutoCloseable refusingUpdatesOfTasks() {
+        jdbc.execute("CREATE FUNCTION tasks.refuse_updates() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                + "RAISE EXCEPTION 'task % updated', OLD.id; END $$");
+        jdbc.execute("CREATE TRIGGER refuse_updates BEFORE UPDATE ON tasks.tasks FOR EACH ROW "
+                + "EXECUTE FUNCTION tasks.refuse_updates()");
+        return () -> jdbc.execute("DROP FUNCTION tasks.refuse_updates() CASCADE");
     }
 
     @Test
-    void aTaskSubmittedWhileAnAgentIdlesIsWrittenOnceAlreadyAssigned() {
-        long[] writes = new long[2];
-        StoredAndClaimed<TaskLifecycle.Submission> sent = tx.execute(status -> {
-            long[] before = taskWrites();
-            StoredAndClaimed<TaskLifecycle.Submission> result = lifecycle.submitAndClaim(newTask(null), List.of(OFFER));
-            long[] after = taskWrites();
-            writes[0] = after[0] - before[0];
-            writes[1] = after[1] - before[1];
-            return result;
-        });
+    void aTaskSubmittedWhileAnAgentIdlesIsWrittenOnceAlreadyAssigned() throws Exception {
+        StoredAndClaimed<TaskLifecycle.Submission> sent;
         // inserted ASSIGNED: no second row version
-        assertThat(writes).containsExactly(1, 0);
+        try (AutoCloseable refusal = refusingUpdatesOfTasks()) {
+            sent = tx.execute(status -> lifecycle.submitAndClaim(UUID.randomUUID(), newTask(null), List.of(OFFER)));
+        }
 
         TaskLifecycle.Submission submission = sent.stored();
         assertThat(submission.created()).isTrue();
@@ -291,6 +314,77 @@ class CompleteAndClaimIT {
 
         assertThat(claimAll(completed.queue())).as("nothing to claim, known without a look").isEmpty();
         assertThat(store.looks).isEqualTo(looksBefore);
+    }
+
+    /**
+     * The statement carries the commit: the transaction manager's rollback afterwards undoes nothing, and the tasks
+     * it did not end are no longer locked when it returns. Those are left for {@link TaskLifecycle#completeAll}.
+     */
+    @Test
+    void finishesWhatIsPlainlyOverAndCommitsInTheSameStatement() {
+        queue(2);
+        List<TaskRow> held = claimAll(QueueLook.UNKNOWN);
+        TaskRow succeeded = held.get(0);
+        TaskRow retried = held.get(1);
+        int looksBefore = store.looks;
+        List<Completing> completions = List.of(completion(succeeded, Outcome.SUCCEEDED, false, null),
+                completion(retried, Outcome.FAILED, true, null));
+
+        TaskLifecycle.FinishedPlainly finished = tx.execute(status -> {
+            TaskLifecycle.FinishedPlainly result = lifecycle.finishPlainlyOver(completions);
+            assertThat(lockableElsewhere(retried.id())).as("not locked once the statement returned").isTrue();
+            status.setRollbackOnly();
+            return result;
+        });
+
+        assertThat(finished.verdicts()).containsExactly(Optional.of(Verdict.accept()), Optional.empty());
+        assertThat(finished.undecided()).containsExactly(1);
+        assertThat(finished.queue()).as("the look in the same round trip").isEqualTo(QueueLook.EMPTY);
+        assertThat(store.looks).isEqualTo(looksBefore);
+        assertThat(row(succeeded.id())).as("committed, whatever the transaction manager did after")
+                .containsEntry("status", "SUCCEEDED");
+        assertThat(attempt(succeeded.id(), 1)).containsEntry("status", "SUCCEEDED");
+        assertThat(previousStatusOf(succeeded.id())).isEqualTo(TaskStatus.ASSIGNED);
+        assertThat(row(retried.id())).as("left as it was").containsEntry("status", "ASSIGNED");
+
+        Completed rest = completeAll(List.of(completions.get(1)));
+        assertThat(rest.verdicts()).extracting(Verdict::accepted).containsExactly(true);
+        assertThat(row(retried.id())).as("attempts are left").containsEntry("status", "QUEUED");
+        assertThat(rest.queue()).isEqualTo(QueueLook.UNKNOWN);
+    }
+
+    /** Only the last claim commits; the claims before it are committed with it, and so is what came before them. */
+    @Test
+    void theLastClaimOfClaimAllThenCommitCarriesTheCommit() {
+        queue(5);
+        AgentOffer first = new AgentOffer(WORKER, List.of("noop"), 4, 8192, List.of(), List.of(), 2);
+        AgentOffer second = new AgentOffer("worker-2", List.of("noop"), 4, 8192, List.of(), List.of(), 2);
+        UUID stored = UUID.randomUUID();
+
+        List<List<TaskRow>> claimed = tx.execute(status -> {
+            jdbc.update("""
+                    INSERT INTO tasks (id, type, status, owner, owner_name, input, max_attempts, attempt, created_at,
+                                       queued_at, dispatch_at)
+                    VALUES (?, 'other', 'QUEUED', 'u', 'u', '{}'::jsonb, 3, 0, now(), now(), now())""", stored);
+            List<List<TaskRow>> result = lifecycle.claimAllThenCommit(List.of(first, second), QueueLook.CLAIMABLE);
+            status.setRollbackOnly();
+            return result;
+        });
+
+        assertThat(claimed).extracting(List::size).containsExactly(2, 2);
+        assertThat(jdbc.queryForList("SELECT worker_id FROM tasks WHERE status = 'ASSIGNED' ORDER BY worker_id",
+                String.class)).containsExactly(WORKER, WORKER, "worker-2", "worker-2");
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM task_attempts", Integer.class)).isEqualTo(4);
+        assertThat(row(stored)).as("stored before the claims, in their transaction").containsEntry("status", "QUEUED");
+
+        List<TaskRow> rolledBack = tx.execute(status -> {
+            List<TaskRow> result = lifecycle.claimAll(List.of(OFFER), QueueLook.CLAIMABLE).getFirst();
+            status.setRollbackOnly();
+            return result;
+        });
+        assertThat(rolledBack).as("claimAll leaves the commit to the transaction").hasSize(1);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM tasks WHERE status = 'QUEUED' AND type = 'noop'",
+                Integer.class)).isEqualTo(1);
     }
 
     @Test

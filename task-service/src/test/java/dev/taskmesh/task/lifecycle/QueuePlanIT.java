@@ -136,7 +136,7 @@ class QueuePlanIT {
     void claimsTheTasksDueFirst() {
         List<String> settingsAfterClaim = new ArrayList<>();
         List<TaskRow> claimed = tx.execute(status -> {
-            List<TaskRow> rows = store.claim(OFFER, NOW, 0);
+            List<TaskRow> rows = store.claim(OFFER, NOW, 0, TaskStore.Then.MORE);
             settingsAfterClaim.add(jdbc.queryForObject("SHOW enable_sort", String.class));
             settingsAfterClaim.add(jdbc.queryForObject("SHOW plan_cache_mode", String.class));
             status.setRollbackOnly();
