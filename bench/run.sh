@@ -167,11 +167,13 @@ if wants celery; then
 fi
 
 # ----- JobRunr
-JVM_SMALL="-XX:+UseSerialGC -Xss512k -Xmx256m -XX:+ExitOnOutOfMemoryError"
+# "server" gives every JVM of the run a fixed young generation of a quarter of its heap cap (in an initial heap of
+# half of it), as the Taskmesh harness does for the services: young collections stay rare within a round trip's run
+JVM_SMALL="-XX:+UseSerialGC -Xss512k -Xms128m -Xmx256m -Xmn64m -XX:+ExitOnOutOfMemoryError"
 [[ "$JVM_PROFILE" == launcher ]] && JVM_SMALL="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmx256m -XX:+ExitOnOutOfMemoryError"
 if wants jobrunr; then
   if build_module "$BENCH/jobrunr"; then
-    run_harness jobrunr "$JAVA" -Xmx512m -Duser.timezone=UTC \
+    run_harness jobrunr "$JAVA" -Xms256m -Xmx512m -Xmn128m -Duser.timezone=UTC \
       -cp "$BENCH/jobrunr/target/classes:$(cat "$BENCH/jobrunr/target/classpath.txt")" \
       dev.taskmesh.bench.jobrunr.JobRunrBench bench --out "$DIR/parts/jobrunr.json" --work-dir "$DIR/work/jobrunr" \
       --tasks "$TASKS" --reps "$REPS" --rt-tasks "$RT_TASKS" --rt-budget-s "$RT_BUDGET" --workers "$WORKERS" \
@@ -201,7 +203,7 @@ if wants taskmesh; then
     log "installing them failed, see $DIR/logs/install-taskmesh-modules.log"
   fi
   if build_module "$BENCH/taskmesh-bench"; then
-    run_harness taskmesh "$JAVA" -Xmx1g -Duser.timezone=UTC \
+    run_harness taskmesh "$JAVA" -Xms512m -Xmx1g -Xmn256m -Duser.timezone=UTC \
       -cp "$BENCH/taskmesh-bench/target/classes:$(cat "$BENCH/taskmesh-bench/target/classpath.txt")" \
       dev.taskmesh.bench.taskmesh.TaskmeshBench --repo "$ROOT" --out "$DIR/parts/taskmesh.json" \
       --work-dir "$DIR/work/taskmesh" --tasks "$TASKS" --reps "$REPS" --rt-tasks "$RT_TASKS" \

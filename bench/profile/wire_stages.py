@@ -35,6 +35,9 @@ import collections
 import statistics
 import struct
 
+# PostgreSQL's CommandComplete of a COMMIT, wherever it comes in the answer: after the rows of a statement that
+# carries the transaction's COMMIT, or alone
+COMMIT_COMPLETE = b"C\x00\x00\x00\x0bCOMMIT\x00"
 STAGES = ["client SEND", "gateway forwards SEND", "submission BEGIN", "submission COMMIT answered",
           "assignment sent", "gateway forwards assignment", "agent's completion", "gateway forwards completion",
           "completion BEGIN", "completion COMMIT answered", "answer sent", "gateway forwards answer"]
@@ -109,7 +112,7 @@ def main():
             events.append((t, "gateway forwards answer"))
         elif d == postgres and p[:1] == b"Q" and b"BEGIN" in p[:20]:
             events.append((t, "BEGIN"))
-        elif s == postgres and b"COMMIT" in p[:40]:
+        elif s == postgres and COMMIT_COMPLETE in p:
             events.append((t, "COMMIT answered"))
 
     expected = [stage.replace("submission ", "").replace("completion ", "")
