@@ -183,7 +183,7 @@ class CompletionCommitter implements SmartLifecycle {
     /**
      * Records the batch: what plainly ends its attempt in one statement that also commits
      * ({@link TaskLifecycle#finishPlainlyOver}), anything else in a transaction of its own after it
-     * ({@link TaskLifecycle#completeAll}: retries, repeats, stale attempts, an open progress step to close).
+     * ({@link TaskLifecycle#completeAll}: retries, repeats, stale attempts).
      */
     private Completed complete(List<Completing> batch) {
         FinishedPlainly finished = lifecycle.finishPlainlyOver(batch);

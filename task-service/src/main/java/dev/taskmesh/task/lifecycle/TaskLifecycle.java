@@ -347,9 +347,8 @@ public class TaskLifecycle {
     /**
      * Records many completions in one transaction (group commit), each with the same rules as {@link #complete}. The
      * common case (the sender's current attempt ends in a final status) is written for all of them by the statement
-     * that locks their rows ({@link TaskStore#finishHeld}); everything else (retries, repeats, stale attempts, an
-     * open progress step to close) is decided on the locked rows, a final status for all of those with one more
-     * statement, the rest one by one. Completions of the same task must not appear twice in one call.
+     * that locks their rows ({@link TaskStore#finishHeld}); everything else (retries, repeats, stale attempts) is
+     * decided on the locked rows, one by one. Completions of the same task must not appear twice in one call.
      *
      * <p>Unless the last claim got all it asked for (the next claim then goes ahead anyway), the finish also looks at
      * the queue, in its round trip, for the claim that follows in this transaction.
@@ -361,8 +360,6 @@ public class TaskLifecycle {
                 now, !lastClaimFilled, Then.MORE);
         Map<String, List<Duration>> runTimes = new HashMap<>();
         Verdict[] verdicts = new Verdict[completions.size()];
-        List<TaskStore.Finish> finishes = new ArrayList<>();
-        List<Integer> finishing = new ArrayList<>();
         boolean decidedAlone = false;
         for (int i = 0; i < completions.size(); i++) {
             Completing c = completions.get(i);
@@ -370,29 +367,10 @@ public class TaskLifecycle {
             TaskStore.Ended ended = held.ended().get(completion.taskId());
             if (ended != null) {
                 verdicts[i] = ended(ended, completion, now, runTimes);
-                continue;
-            }
-            TaskRow task = held.locked().get(completion.taskId());
-            TaskStore.Finish finish = task == null ? null : finalFinish(c.workerId(), completion, task, now);
-            if (finish == null) {
-                verdicts[i] = completeLocked(c.workerId(), completion, task, now, runTimes);
+            } else {
+                verdicts[i] = completeLocked(c.workerId(), completion, held.locked().get(completion.taskId()), now,
+                        runTimes);
                 decidedAlone = true;
-            } else {
-                recordRunTime(task, finish.startedAt(), completion, now, runTimes);
-                finishes.add(finish);
-                finishing.add(i);
-            }
-        }
-        Map<UUID, TaskRow> finished = new HashMap<>();
-        store.finishAll(finishes, now).forEach(row -> finished.put(row.id(), row));
-        for (int j = 0; j < finishes.size(); j++) {
-            TaskRow before = finishes.get(j).task();
-            TaskRow after = finished.get(before.id());
-            if (after == null) {
-                verdicts[finishing.get(j)] = Verdict.refuse("task " + before.id() + " changed meanwhile");
-            } else {
-                events.publishEvent(new TaskChanged(after, before.status()));
-                verdicts[finishing.get(j)] = Verdict.accept();
             }
         }
         this.runTimes.recordAll(runTimes);
@@ -462,31 +440,6 @@ public class TaskLifecycle {
             case CANCELLED -> new TaskStore.HeldFinish(completion.taskId(), completion.attempt(), c.workerId(),
                     TaskStatus.CANCELLED, false, AttemptStatus.CANCELLED, agentCancelled(completion), reportedStart,
                     null);
-        };
-    }
-
-    /**
-     * The final status a completion gives the locked task, when it is the sender's current, active attempt and its
-     * outcome ends the task (no retry); null otherwise.
-     */
-    private TaskStore.@Nullable Finish finalFinish(String workerId, TaskCompletion completion, TaskRow task,
-                                                   Instant now) {
-        if (!task.isHeldBy(workerId, completion.attempt()) || !task.status().isActive()) {
-            return null;
-        }
-        Instant startedAt = reportedStart(task, completion, now);
-        return switch (completion.outcome()) {
-            case SUCCEEDED -> new TaskStore.Finish(task, TaskStatus.SUCCEEDED, AttemptStatus.SUCCEEDED, null,
-                    startedAt, completion.output());
-            case FAILED -> {
-                if (completion.retryable() && task.attempt() < task.maxAttempts()) {
-                    yield null;
-                }
-                yield new TaskStore.Finish(task, TaskStatus.FAILED, AttemptStatus.FAILED, failure(completion),
-                        startedAt, null);
-            }
-            case CANCELLED -> new TaskStore.Finish(task, TaskStatus.CANCELLED, AttemptStatus.CANCELLED,
-                    agentCancelled(completion), startedAt, null);
         };
     }
 

@@ -442,9 +442,9 @@ class TaskStore {
     /**
      * Locks the tasks until the transaction ends (in id order: no deadlock between batches) and, in the same
      * statement, ends the attempts that are plainly over: the sender's current attempt of an active task, not a
-     * retryable failure with attempts left, no progress step still open (closing one is done in Java, by
-     * {@link #finishAll}). Everything else is only locked, for the caller to decide. One statement instead of a lock
-     * and a finish: a round trip less for every completion, on the path of every task.
+     * retryable failure with attempts left. A progress step still open is closed at {@code now}, as
+     * {@link Progress#finished} closes it. Everything else is only locked, for the caller to decide. One statement
+     * instead of a lock and a finish: a round trip less for every completion, on the path of every task.
      *
      * <p>For a task it ended at its first attempt, and that has no children, the statement also returns that attempt:
      * with the row, all of the task's JSON, so that a caller waiting for the task is answered without another read.
@@ -466,13 +466,21 @@ class TaskStore {
                     UPDATE tasks t SET status = f.status, finished_at = ?, error = f.error,
                                        started_at = coalesce(t.started_at, CASE WHEN f.reported_start IS NOT NULL
                                            THEN least(greatest(f.reported_start, t.assigned_at), ?) END),
+                                       progress = CASE WHEN t.progress #>> '{steps,-1,startedAt}' IS NOT NULL
+                                                        AND t.progress #>> '{steps,-1,finishedAt}' IS NULL
+                                           THEN jsonb_set(t.progress, '{steps,-1}', (t.progress #> '{steps,-1}')
+                                               || jsonb_build_object(
+                                                   'finishedAt', to_char(?::timestamptz AT TIME ZONE 'UTC',
+                                                                         'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                                                   'durationMs', greatest(0, floor(1000 * extract(epoch FROM
+                                                       ?::timestamptz - (t.progress #>> '{steps,-1,startedAt}')
+                                                           ::timestamptz)))::bigint))
+                                           ELSE t.progress END,
                                        version = t.version + 1
                     FROM f JOIN held h ON h.id = f.id
                     WHERE t.id = f.id AND t.attempt = f.attempt AND t.worker_id = f.worker_id
                       AND t.status IN""" + " " + ACTIVE + """
                       AND (NOT f.may_retry OR t.attempt >= t.max_attempts)
-                      AND (t.progress IS NULL OR t.progress #>> '{steps,-1,finishedAt}' IS NOT NULL
-                           OR coalesce(jsonb_array_length(t.progress -> 'steps'), 0) = 0)
                     RETURNING t.*, h.status AS status_before),
                 attempts AS (
                     UPDATE task_attempts a SET status = f.attempt_status, error = f.error, finished_at = ?,
@@ -502,7 +510,7 @@ class TaskStore {
                 finishes.stream().map(f -> f.attemptStatus().name()).toArray(String[]::new),
                 finishes.stream().map(f -> f.output() == null ? null : json.writeValueAsString(f.output()))
                         .toArray(String[]::new),
-                ts(now), ts(now), ts(now)));
+                ts(now), ts(now), ts(now), ts(now), ts(now)));
         if (lookAtQueue) {
             sql += ";\n" + ANY_CLAIMABLE;
             args.add(ts(now));

@@ -23,6 +23,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import org.flywaydb.core.Flyway;
@@ -351,6 +352,35 @@ class CompleteAndClaimIT {
         assertThat(rest.verdicts()).extracting(Verdict::accepted).containsExactly(true);
         assertThat(row(retried.id())).as("attempts are left").containsEntry("status", "QUEUED");
         assertThat(rest.queue()).isEqualTo(QueueLook.UNKNOWN);
+    }
+
+    /**
+     * A task whose progress step is still open ends in the same statement as any other, which closes the step as
+     * {@link Progress#finished} does: at the attempt's end, with its whole milliseconds.
+     */
+    @Test
+    void closesAnOpenProgressStepInTheStatementThatEndsTheAttempt() {
+        queue(1);
+        TaskRow task = claimAll(QueueLook.UNKNOWN).getFirst();
+        Instant stageAt = Instant.now().minusSeconds(2).truncatedTo(ChronoUnit.MICROS);
+        tx.executeWithoutResult(status -> lifecycle.progress(WORKER, new TaskProgress(task.id(), task.attempt(), 50,
+                "download", null, stageAt)));
+
+        TaskLifecycle.FinishedPlainly finished = tx.execute(status -> lifecycle.finishPlainlyOver(
+                List.of(completion(task, Outcome.SUCCEEDED, false, null))));
+
+        assertThat(finished.undecided()).as("ended by the statement").isEmpty();
+        TaskRow done = lastChangeOf(task.id()).task();
+        assertThat(done.status()).isEqualTo(TaskStatus.SUCCEEDED);
+        Progress progress = Objects.requireNonNull(done.progress());
+        assertThat(progress.percent()).isEqualTo(50);
+        assertThat(progress.stage()).isEqualTo("download");
+        Progress.Step step = progress.steps().getLast();
+        assertThat(step.name()).isEqualTo("download");
+        assertThat(step.startedAt()).isEqualTo(stageAt);
+        assertThat(step.finishedAt()).isEqualTo(done.finishedAt());
+        assertThat(step.durationMs()).isEqualTo(Duration.between(stageAt, done.finishedAt()).toMillis());
+        assertThat(store.find(task.id()).orElseThrow().progress()).as("as stored").isEqualTo(progress);
     }
 
     /** Only the last claim commits; the claims before it are committed with it, and so is what came before them. */
