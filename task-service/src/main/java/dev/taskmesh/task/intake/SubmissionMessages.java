@@ -12,6 +12,7 @@ import java.security.Principal;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -83,8 +84,10 @@ class SubmissionMessages {
     }
 
     @MessageMapping("/tasks/submit")
-    void submit(Message<byte[]> message, Principal principal) {
+    void submit(Message<byte[]> message) {
         StompHeaderAccessor headers = StompHeaderAccessor.wrap(message);
+        // not a Principal argument: Spring's resolver of it reads annotations by reflection on every message
+        Principal principal = Objects.requireNonNull(headers.getUser(), "an authenticated session's user");
         String sessionId = String.valueOf(headers.getSessionId());
         String requestId = headers.getFirstNativeHeader(REQUEST_ID);
         try {
