@@ -70,6 +70,16 @@ class Api:
         self.token = b["access_token"]
 
 
+def launched_here(pid):
+    """Whether the process was started by the launcher of this data folder (two platforms may run side by side)."""
+    try:
+        parent = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1]
+        launcher = open(f"/proc/{parent}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+    except OSError:
+        return False
+    return a.data.rstrip("/") in launcher
+
+
 def pids():
     """The platform's JVMs (by jar) and this data folder's agents."""
     out = {}
@@ -81,7 +91,7 @@ def pids():
         except OSError:
             continue
         for name in ("api-gateway", "task-service", "result-service", "worker-registry"):
-            if f"{a.repo}/{name}/target/{name}-exec.jar" in cmd:
+            if f"{a.repo}/{name}/target/{name}-exec.jar" in cmd and launched_here(p):
                 out[int(p)] = name
         if "worker-agent-exec.jar" in cmd and a.data in open(f"/proc/{p}/environ", "rb").read().decode(errors="ignore"):
             out[int(p)] = "agent"
