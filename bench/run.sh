@@ -6,7 +6,7 @@ BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$BENCH")"
 PY=/usr/bin/python3   # Debian's python: python3-celery and python3-matplotlib live there
 
-TASKS=10000 REPS=3 RT_TASKS=500 RT_BUDGET=180 FLEET=5000 WORKERS=1,4 SLOTS=4 PREFETCH="" POOLS=solo,threads,prefork
+TASKS=10000 REPS=3 RT_TASKS=500 RT_WARMUP=1000 RT_BUDGET=180 FLEET=5000 WORKERS=1,4 SLOTS=4 PREFETCH="" POOLS=solo,threads,prefork
 BATCH=1000 ONLY=taskmesh,celery,jobrunr JOBRUNR_POLL_MS=5000 JVM_PROFILE=server DB_TASKS=1000 INSTALL=1 OUT=""
 SERVICE_XMX=""
 HARNESS_LIMIT=10800   # seconds each harness may run at most
@@ -18,6 +18,9 @@ Usage: bench/run.sh [options]
   --reps N             repetitions of every measurement; figures are their median, min and max (3)
   --rt-tasks N         sequential tasks per round-trip repetition (500)
   --rt-budget S        seconds one round-trip repetition may take; fewer tasks are measured past it (180)
+  --rt-warmup N        unmeasured round trips before the first repetition of each round-trip mode, for Celery and
+                       Taskmesh (1000): the JVMs' second JIT tier is still compiling the path after a few dozen.
+                       Not for JobRunr, whose round trip is its poll interval and whose budget would go on it
   --workers LIST       worker counts for throughput (1,4); round trip and database cost use 1
   --slots N            tasks one worker runs at once: agent slots, Celery threads/prefork concurrency,
                        JobRunr worker threads (4)
@@ -44,6 +47,7 @@ while (($#)); do
     --reps) REPS="$2"; shift 2 ;;
     --rt-tasks) RT_TASKS="$2"; shift 2 ;;
     --rt-budget) RT_BUDGET="$2"; shift 2 ;;
+    --rt-warmup) RT_WARMUP="$2"; shift 2 ;;
     --workers) WORKERS="$2"; shift 2 ;;
     --slots) SLOTS="$2"; shift 2 ;;
     --prefetch) PREFETCH="$2"; shift 2 ;;
@@ -145,7 +149,7 @@ meta = {
               "load_before": sh("cut -d' ' -f1-3 /proc/loadavg")},
   "versions": {"jdk": sh("'$JAVA' -version 2>&1 | head -n 1"), "python": platform.python_version(),
                "taskmesh_commit": "$COMMIT"},
-  "parameters": {"tasks": $TASKS, "reps": $REPS, "rt_tasks": $RT_TASKS, "rt_budget_s": $RT_BUDGET,
+  "parameters": {"tasks": $TASKS, "reps": $REPS, "rt_tasks": $RT_TASKS, "rt_warmup": $RT_WARMUP, "rt_budget_s": $RT_BUDGET,
                  "workers": "$WORKERS", "slots": $SLOTS, "fleet": $FLEET, "pools": "$POOLS",
                  "batch_size": $BATCH, "db_tasks": $DB_TASKS, "jobrunr_poll_ms": $JOBRUNR_POLL_MS,
                  "jvm_profile": "$JVM_PROFILE", "service_xmx": "$SERVICE_XMX" or "launcher's",
@@ -160,7 +164,8 @@ if wants celery; then
   if "$PY" -c 'import celery, redis' 2>/dev/null && command -v redis-server >/dev/null; then
     run_harness celery "$PY" "$BENCH/celery/bench_celery.py" --out "$DIR/parts/celery.json" \
       --work-dir "$DIR/work/celery" --tasks "$TASKS" --reps "$REPS" --rt-tasks "$RT_TASKS" \
-      --rt-budget-s "$RT_BUDGET" --workers "$WORKERS" --slots "$SLOTS" --pools "$POOLS" --batch-size "$BATCH"
+      --rt-budget-s "$RT_BUDGET" --rt-warmup "$RT_WARMUP" --workers "$WORKERS" --slots "$SLOTS" --pools "$POOLS" \
+      --batch-size "$BATCH"
   else
     echo "python3-celery, python3-redis or redis-server missing (see --no-install)" >"$DIR/parts/celery.error"
   fi
@@ -207,7 +212,8 @@ if wants taskmesh; then
       -cp "$BENCH/taskmesh-bench/target/classes:$(cat "$BENCH/taskmesh-bench/target/classpath.txt")" \
       dev.taskmesh.bench.taskmesh.TaskmeshBench --repo "$ROOT" --out "$DIR/parts/taskmesh.json" \
       --work-dir "$DIR/work/taskmesh" --tasks "$TASKS" --reps "$REPS" --rt-tasks "$RT_TASKS" \
-      --rt-budget-s "$RT_BUDGET" --workers "$WORKERS" --slots "$SLOTS" --prefetch "${PREFETCH:-$((3 * SLOTS))}" \
+      --rt-budget-s "$RT_BUDGET" --rt-warmup "$RT_WARMUP" --workers "$WORKERS" --slots "$SLOTS" \
+      --prefetch "${PREFETCH:-$((3 * SLOTS))}" \
       --batch-size "$BATCH" --fleet "$FLEET" \
       --db-tasks "$DB_TASKS" --jvm-profile "$JVM_PROFILE" --commit "$COMMIT" \
       ${SERVICE_XMX:+--service-xmx "$SERVICE_XMX"}
