@@ -15,7 +15,6 @@ import dev.taskmesh.task.lifecycle.TaskRow;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -127,24 +126,14 @@ public class Dispatcher implements SmartLifecycle {
      * ({@link ConnectedAgents#released}) after this returns.
      */
     Completed completeAndClaim(Supplier<Completed> complete, Map<String, Integer> slotsBeingFreed) {
-        if (!running || !claiming.tryLock()) {
-            Completed completed = complete.get();
-            signal();
-            return completed;
-        }
-        try {
-            List<AgentOffer> offers = agents.offers(slotsBeingFreed);
+        return underClaimingLock(slotsBeingFreed, complete, offers -> {
             Completed completed;
             // tasks the completions queue again (retries) are claimable by the claim below: no round for them
-            committingWithoutRound = offers.isEmpty() ? null : Thread.currentThread();
+            committingWithoutRound = Thread.currentThread();
             try {
                 completed = complete.get();
             } finally {
                 committingWithoutRound = null;
-            }
-            if (offers.isEmpty()) {
-                signal();
-                return completed;
             }
             if (completed.queue() == QueueLook.EMPTY) {
                 return completed;
@@ -160,9 +149,7 @@ public class Dispatcher implements SmartLifecycle {
             pushAll(offers, claimed);
             claimedWithCompletions.increment(claimed.stream().mapToInt(List::size).sum());
             return completed;
-        } finally {
-            claiming.unlock();
-        }
+        });
     }
 
     /**
@@ -172,14 +159,9 @@ public class Dispatcher implements SmartLifecycle {
      * offers.
      */
     private <T> T storeAndClaim(Function<List<AgentOffer>, StoredAndClaimed<T>> store) {
-        if (!running || !claiming.tryLock()) {
-            return storeThenSignal(store);
-        }
-        try {
-            List<AgentOffer> offers = agents.offers();
-            if (offers.isEmpty()) {
-                return storeThenSignal(store);
-            }
+        Supplier<T> alone = () -> Objects.requireNonNull(transactions.execute(status -> store.apply(List.of())))
+                .stored();
+        return underClaimingLock(Map.of(), alone, offers -> {
             StoredAndClaimed<T> stored;
             try {
                 stored = Objects.requireNonNull(transactions.execute(status -> {
@@ -191,16 +173,39 @@ public class Dispatcher implements SmartLifecycle {
             } catch (ClaimFailed e) {
                 failures.warn("Claiming in a transaction that stores tasks failed ({}); storing them alone",
                         e.getCause().toString());
-                return storeThenSignal(store);
+                return thenSignal(alone);
             } finally {
                 committingWithoutRound = null;
             }
             pushAll(offers, stored.claims());
             claimedWithSubmissions.increment(stored.claims().stream().mapToInt(List::size).sum());
             return stored.stored();
+        });
+    }
+
+    /**
+     * Runs {@code claim} with the agents' offers ({@code slotsBeingFreed} counted as free already) under the lock
+     * that makes this instance's claims one at a time, so that what it claims the next offers see taken. When the loop
+     * holds that lock, or no agent has a free slot, runs {@code alone} instead and signals the loop, whose next round
+     * dispatches what it stored or freed.
+     */
+    private <T> T underClaimingLock(Map<String, Integer> slotsBeingFreed, Supplier<T> alone,
+                                    Function<List<AgentOffer>, T> claim) {
+        if (!running || !claiming.tryLock()) {
+            return thenSignal(alone);
+        }
+        try {
+            List<AgentOffer> offers = agents.offers(slotsBeingFreed);
+            return offers.isEmpty() ? thenSignal(alone) : claim.apply(offers);
         } finally {
             claiming.unlock();
         }
+    }
+
+    private <T> T thenSignal(Supplier<T> work) {
+        T result = work.get();
+        signal();
+        return result;
     }
 
     private static <C> C claimOrFail(Supplier<C> claim) {
@@ -217,13 +222,6 @@ public class Dispatcher implements SmartLifecycle {
                 .baseUnit("tasks")
                 .tag("store", store)
                 .register(meters);
-    }
-
-    /** Stores without a claim; the loop's next round dispatches what the store queued or freed. */
-    private <T> T storeThenSignal(Function<List<AgentOffer>, StoredAndClaimed<T>> store) {
-        T stored = Objects.requireNonNull(transactions.execute(status -> store.apply(List.of()))).stored();
-        signal();
-        return stored;
     }
 
     /** A claim failed inside a transaction that also stores: roll back, then store alone. */
