@@ -131,8 +131,14 @@ build_module() { # offline first (everything is usually in ~/.m2 already), then 
 }
 
 # ----- facts of this machine and of this run
-COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-[[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -v '^?? bench/' || true)" ]] && COMMIT="$COMMIT+local-changes"
+# the checkout's commit, with "+local-changes" when files other than new ones under bench/ differ from it
+tree_commit() {
+  local commit
+  commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  [[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -v '^?? bench/' || true)" ]] && commit="$commit+local-changes"
+  echo "$commit"
+}
+COMMIT="$(tree_commit)"
 "$PY" - "$DIR/meta.json" <<PYEOF
 import json, os, platform, subprocess, sys
 def sh(cmd):
@@ -207,6 +213,8 @@ if wants taskmesh; then
         >"$DIR/logs/install-taskmesh-modules.log" 2>&1); then
     log "installing them failed, see $DIR/logs/install-taskmesh-modules.log"
   fi
+  # that install rebuilt the services from the working tree as it is now, which is what gets measured
+  COMMIT="$(tree_commit)"
   if build_module "$BENCH/taskmesh-bench"; then
     run_harness taskmesh "$JAVA" -Xms512m -Xmx1g -Xmn256m -Duser.timezone=UTC \
       -cp "$BENCH/taskmesh-bench/target/classes:$(cat "$BENCH/taskmesh-bench/target/classpath.txt")" \
