@@ -6,7 +6,7 @@ BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$BENCH")"
 PY=/usr/bin/python3   # Debian's python: python3-celery and python3-matplotlib live there
 
-TASKS=10000 REPS=3 RT_TASKS=500 RT_WARMUP=1000 RT_BUDGET=180 FLEET=5000 WORKERS=1,4 SLOTS=4 PREFETCH="" POOLS=solo,threads,prefork
+TASKS=10000 REPS=3 RT_TASKS=500 RT_WARMUP=1000 RT_BUDGET=180 FLEET=5000 WORKERS=1,4 SLOTS=4 PREFETCH=auto CELERY_PREFETCH=4 POOLS=solo,threads,prefork
 BATCH=1000 ONLY=taskmesh,celery,jobrunr JOBRUNR_POLL_MS=5000 JVM_PROFILE=server DB_TASKS=1000 INSTALL=1 OUT=""
 SERVICE_XMX=""
 HARNESS_LIMIT=10800   # seconds each harness may run at most
@@ -24,8 +24,10 @@ Usage: bench/run.sh [options]
   --workers LIST       worker counts for throughput (1,4); round trip and database cost use 1
   --slots N            tasks one worker runs at once: agent slots, Celery threads/prefork concurrency,
                        JobRunr worker threads (4)
-  --prefetch N         tasks a Taskmesh agent keeps ready beyond its slots (3 x slots: it then holds 4 x slots,
-                       as a Celery worker with its default prefetch multiplier of 4)
+  --prefetch P         tasks a Taskmesh agent keeps ready beyond its slots: auto, the agents' default (as many as
+                       its slots run in 20 ms at the recent pace, up to 128), or a count (auto)
+  --celery-prefetch-multiplier N
+                       messages a Celery worker process holds per unit of concurrency (4, Celery's default)
   --fleet N            largest simulated fleet for Taskmesh, from 100, 1000, 5000 (5000; 0 skips it)
   --pools LIST         Celery pools to measure; the best is reported (solo,threads,prefork)
   --batch-size N       tasks per batch submission (1000)
@@ -51,6 +53,7 @@ while (($#)); do
     --workers) WORKERS="$2"; shift 2 ;;
     --slots) SLOTS="$2"; shift 2 ;;
     --prefetch) PREFETCH="$2"; shift 2 ;;
+    --celery-prefetch-multiplier) CELERY_PREFETCH="$2"; shift 2 ;;
     --fleet) FLEET="$2"; shift 2 ;;
     --pools) POOLS="$2"; shift 2 ;;
     --batch-size) BATCH="$2"; shift 2 ;;
@@ -156,7 +159,8 @@ meta = {
   "versions": {"jdk": sh("'$JAVA' -version 2>&1 | head -n 1"), "python": platform.python_version(),
                "taskmesh_commit": "$COMMIT"},
   "parameters": {"tasks": $TASKS, "reps": $REPS, "rt_tasks": $RT_TASKS, "rt_warmup": $RT_WARMUP, "rt_budget_s": $RT_BUDGET,
-                 "workers": "$WORKERS", "slots": $SLOTS, "fleet": $FLEET, "pools": "$POOLS",
+                 "workers": "$WORKERS", "slots": $SLOTS, "prefetch": "$PREFETCH",
+                 "celery_prefetch_multiplier": $CELERY_PREFETCH, "fleet": $FLEET, "pools": "$POOLS",
                  "batch_size": $BATCH, "db_tasks": $DB_TASKS, "jobrunr_poll_ms": $JOBRUNR_POLL_MS,
                  "jvm_profile": "$JVM_PROFILE", "service_xmx": "$SERVICE_XMX" or "launcher's",
                  "systems": "$ONLY"},
@@ -171,7 +175,7 @@ if wants celery; then
     run_harness celery "$PY" "$BENCH/celery/bench_celery.py" --out "$DIR/parts/celery.json" \
       --work-dir "$DIR/work/celery" --tasks "$TASKS" --reps "$REPS" --rt-tasks "$RT_TASKS" \
       --rt-budget-s "$RT_BUDGET" --rt-warmup "$RT_WARMUP" --workers "$WORKERS" --slots "$SLOTS" --pools "$POOLS" \
-      --batch-size "$BATCH"
+      --batch-size "$BATCH" --prefetch-multiplier "$CELERY_PREFETCH"
   else
     echo "python3-celery, python3-redis or redis-server missing (see --no-install)" >"$DIR/parts/celery.error"
   fi
@@ -221,7 +225,7 @@ if wants taskmesh; then
       dev.taskmesh.bench.taskmesh.TaskmeshBench --repo "$ROOT" --out "$DIR/parts/taskmesh.json" \
       --work-dir "$DIR/work/taskmesh" --tasks "$TASKS" --reps "$REPS" --rt-tasks "$RT_TASKS" \
       --rt-budget-s "$RT_BUDGET" --rt-warmup "$RT_WARMUP" --workers "$WORKERS" --slots "$SLOTS" \
-      --prefetch "${PREFETCH:-$((3 * SLOTS))}" \
+      --prefetch "$PREFETCH" \
       --batch-size "$BATCH" --fleet "$FLEET" \
       --db-tasks "$DB_TASKS" --jvm-profile "$JVM_PROFILE" --commit "$COMMIT" \
       ${SERVICE_XMX:+--service-xmx "$SERVICE_XMX"}

@@ -138,7 +138,7 @@ class Bench:
             procs.append(start([sys.executable, "-m", "celery", "-A", "noop_tasks", "worker",
                                 f"--pool={pool}", f"--concurrency={concurrency}", f"--hostname={name}",
                                 "--without-gossip", "--without-mingle", "--without-heartbeat",
-                                "--loglevel=WARNING"],
+                                f"--prefetch-multiplier={self.args.prefetch_multiplier}", "--loglevel=WARNING"],
                                os.path.join(self.work, f"worker-{pool}-{count}-{i}.log"), env=dict(os.environ)))
 
         def all_answer():
@@ -258,6 +258,9 @@ def main():
     parser.add_argument("--slots", type=int, default=4)
     parser.add_argument("--pools", default="solo,threads,prefork")
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--prefetch-multiplier", type=int, default=4,
+                        help="the workers' --prefetch-multiplier: messages each process holds per unit of concurrency "
+                             "(Celery's default, 4)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -269,7 +272,8 @@ def main():
               "conditions": {"broker": "redis (same server, db 0)", "result_backend": "redis (db 1)",
                              "redis": "127.0.0.1, no persistence (--save '' --appendonly no)",
                              "worker_options": "--without-gossip --without-mingle --without-heartbeat; "
-                                               "prefetch multiplier 4 (default)",
+                                               f"--prefetch-multiplier={args.prefetch_multiplier}"
+                                               + (" (the default)" if args.prefetch_multiplier == 4 else ""),
                              "concurrency": f"solo: 1 per worker; threads/prefork: {args.slots} per worker",
                              "batch": f"celery.group of up to {args.batch_size} signatures per apply_async",
                              "round_trip": "delay().get(timeout=10), result via the Redis backend's pub/sub",

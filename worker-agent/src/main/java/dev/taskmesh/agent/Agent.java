@@ -45,9 +45,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -75,6 +77,11 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
      * attempt: no timer to schedule and cancel per task, and no wake-up of the timer thread per task.
      */
     static final Duration START_SWEEP = Duration.ofMillis(50);
+    /**
+     * The shortest time between two heartbeats sent before their time to tell the server of a changed prefetch: the
+     * server learns of it within a few tasks, and a pace that changes all the time costs few messages.
+     */
+    static final Duration EARLY_HEARTBEAT_GAP = Duration.ofMillis(250);
 
     /** One attempt this agent holds, from its assignment until its completion is sent. */
     private static final class Active {
@@ -151,8 +158,9 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
     private final OutputUploader uploader;
     private final Clock clock;
     private final Semaphore slots;
-    /** Tasks the agent holds at most: its slots and its prefetch. */
-    private final int capacity;
+    private final Prefetch prefetch;
+    /** When the last heartbeat sent before its time went out ({@link System#nanoTime()}). */
+    private final AtomicLong lastEarlyHeartbeat = new AtomicLong(System.nanoTime() - EARLY_HEARTBEAT_GAP.toNanos());
     private final ScheduledExecutorService scheduler;
     private final Map<RunningAttempt, Active> active = new ConcurrentHashMap<>();
     private final ChildTaskRegistry children;
@@ -167,7 +175,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
      *                    they came
      * @param childResync how often a handler waiting for its children asks again about those not ended
      */
-    Agent(Capabilities capabilities, int prefetch, Path workDir, TaskExecutor executor, OutputUploader uploader,
+    Agent(Capabilities capabilities, Prefetch prefetch, Path workDir, TaskExecutor executor, OutputUploader uploader,
           Clock clock, Duration childResync) {
         this.children = new ChildTaskRegistry(this::send, childResync);
         this.capabilities = capabilities;
@@ -177,7 +185,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
         this.clock = clock;
         // fair: prefetched tasks start in the order they were assigned (the server's priority order)
         this.slots = new Semaphore(capabilities.slots(), true);
-        this.capacity = capabilities.slots() + prefetch;
+        this.prefetch = prefetch;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("agent-timer")
                 .factory());
     }
@@ -341,6 +349,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
             active.remove(key);
             return;
         }
+        long heldSince = System.nanoTime();
         try {
             attempt.running = true;
             deleteQuietly(run.layout().workDir());
@@ -360,6 +369,24 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
             children.close(key);
             active.remove(key);
             slots.release();
+            prefetch.slotHeld(System.nanoTime() - heldSince);
+            if (prefetch.worthAnnouncing()) {
+                heartbeatEarly();
+            }
+        }
+    }
+
+    /** Sends a heartbeat now, unless one went out early within {@link #EARLY_HEARTBEAT_GAP}. */
+    private void heartbeatEarly() {
+        long now = System.nanoTime();
+        long last = lastEarlyHeartbeat.get();
+        if (stopping || now - last < EARLY_HEARTBEAT_GAP.toNanos() || !lastEarlyHeartbeat.compareAndSet(last, now)) {
+            return;
+        }
+        try {
+            scheduler.execute(this::sendHeartbeat);
+        } catch (RejectedExecutionException e) {
+            // closing: no more heartbeats
         }
     }
 
@@ -446,7 +473,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
             running.addAll(pending.keySet());
         }
         running.sort(Comparator.comparing(RunningAttempt::taskId).thenComparingInt(RunningAttempt::attempt));
-        int free = stopping ? 0 : Math.max(0, capacity - active.size());
+        int free = stopping ? 0 : Math.max(0, capabilities.slots() + prefetch.announce() - active.size());
         return new Heartbeat(capabilities, running.stream().distinct().toList(), free, clock.instant());
     }
 

@@ -53,11 +53,12 @@ final class AgentCommand implements Callable<Integer> {
             description = "How many tasks run at once (env TASKMESH_SLOTS, default: the number of CPUs).")
     private @Nullable Integer slots;
 
-    @Option(names = "--prefetch", paramLabel = "N", defaultValue = "${env:TASKMESH_PREFETCH:-0}",
+    @Option(names = "--prefetch", paramLabel = "auto|N", defaultValue = "${env:TASKMESH_PREFETCH:-auto}",
             description = "How many assigned tasks the agent keeps ready beyond its slots, so that short tasks run back "
-                    + "to back without waiting for the server (like Celery's prefetch); keep 0 for long tasks, which "
-                    + "would hold the prefetched ones back (env TASKMESH_PREFETCH, default ${DEFAULT-VALUE}).")
-    private int prefetch;
+                    + "to back without waiting for the server. auto: as many as its slots run in 20 ms at the pace of "
+                    + "its recent tasks, up to 128, and none while tasks take longer; N: always N, 0 for none (env "
+                    + "TASKMESH_PREFETCH, default ${DEFAULT-VALUE}).")
+    private String prefetch = "auto";
 
     @Option(names = "--labels", paramLabel = "LABEL", split = ",", defaultValue = "${env:TASKMESH_LABELS}",
             description = "Comma-separated labels tasks can require, e.g. ssd,region=eu (env TASKMESH_LABELS).")
@@ -80,8 +81,11 @@ final class AgentCommand implements Callable<Integer> {
         if (slotCount < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--slots must be at least 1, got " + slots);
         }
-        if (prefetch < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--prefetch must be 0 or more, got " + prefetch);
+        Prefetch prefetchPolicy;
+        try {
+            prefetchPolicy = Prefetch.parse(prefetch, slotCount);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--prefetch: " + e.getMessage());
         }
         ServerAddress address;
         try {
@@ -99,14 +103,14 @@ final class AgentCommand implements Callable<Integer> {
         TaskExecutor executor = TaskExecutor.withDiscoveredHandlers(TaskExecutor.DEFAULT_KILL_GRACE);
         Capabilities capabilities = CapabilitiesProbe.probe(executor.taskTypes(), labelList, slotCount);
         OutputUploader uploader = new OutputUploader(http, address, tokens, Duration.ofSeconds(1));
-        Agent agent = new Agent(capabilities, prefetch, workDir, executor, uploader, clock,
+        Agent agent = new Agent(capabilities, prefetchPolicy, workDir, executor, uploader, clock,
                 ChildTaskRegistry.DEFAULT_RESYNC);
         AgentConnection connection = new AgentConnection(address, id, tokens, agent);
 
         Thread stopper = new Thread(agent::close, "agent-shutdown");
         Runtime.getRuntime().addShutdownHook(stopper);
         log.info("Worker {} connecting to {} with {} slot(s) and a prefetch of {}; work folder {}", id, address.base(),
-                slotCount, prefetch, workDir.toAbsolutePath().normalize());
+                slotCount, prefetchPolicy, workDir.toAbsolutePath().normalize());
         try {
             agent.run(connection, heartbeatInterval);
             return 0;

@@ -106,7 +106,7 @@ class AgentChildTasksIT {
         TaskExecutor executor = new TaskExecutor(List.of(new Initiator()), Duration.ofSeconds(2));
         Capabilities capabilities = new Capabilities(2, 1024, List.of(), executor.taskTypes(), List.of(), 2,
                 "test-host", "dev");
-        agent = new Agent(capabilities, 0, temp.resolve("work"), executor,
+        agent = new Agent(capabilities, Prefetch.fixed(0), temp.resolve("work"), executor,
                 new OutputUploader(HttpClient.newHttpClient(), uploads.address(), tokens, Duration.ofMillis(10)),
                 Clock.systemUTC(), Duration.ofSeconds(30));
         AgentConnection connection = new AgentConnection(ServerAddress.parse(server.url()), WORKER, tokens, agent);

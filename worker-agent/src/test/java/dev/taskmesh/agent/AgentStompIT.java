@@ -77,7 +77,7 @@ class AgentStompIT {
         Capabilities capabilities = new Capabilities(2, 1024, List.of(), executor.taskTypes(), List.of("test"), 2,
                 "test-host", "dev");
         // 2 slots and a prefetch of 1: the agent takes up to 3 tasks
-        agent = new Agent(capabilities, 1, temp.resolve("work"), executor,
+        agent = new Agent(capabilities, Prefetch.fixed(1), temp.resolve("work"), executor,
                 new OutputUploader(HttpClient.newHttpClient(), uploads.address(), tokens, Duration.ofMillis(10)),
                 Clock.systemUTC(), ChildTaskRegistry.DEFAULT_RESYNC);
         AgentConnection connection = new AgentConnection(ServerAddress.parse(server.url()), WORKER, tokens, agent);

@@ -13,7 +13,7 @@ final class RealAgents implements AutoCloseable {
 
     private final List<Process> processes = new ArrayList<>();
 
-    RealAgents(Api api, Path agentJar, List<String> jvmOptions, int count, int slots, int prefetch, Path work,
+    RealAgents(Api api, Path agentJar, List<String> jvmOptions, int count, int slots, String prefetch, Path work,
                int round) {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -30,7 +30,7 @@ final class RealAgents implements AutoCloseable {
                             "TASKMESH_WORKER_TOKEN", worker[1],
                             "TASKMESH_WORK_DIR", dir.toString(),
                             "TASKMESH_SLOTS", String.valueOf(slots),
-                            "TASKMESH_PREFETCH", String.valueOf(prefetch)),
+                            "TASKMESH_PREFETCH", prefetch),
                     work.resolve("logs/agent-" + round + "-" + i + ".log"), dir));
         }
         Waits.until(count + " agents ONLINE", Duration.ofSeconds(120), Duration.ofMillis(250), () -> {

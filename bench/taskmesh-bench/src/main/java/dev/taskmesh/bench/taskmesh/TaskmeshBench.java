@@ -54,7 +54,8 @@ public final class TaskmeshBench {
     private final int tasks;
     private final int reps;
     private final int slots;
-    private final int prefetch;
+    /** The agents' TASKMESH_PREFETCH: auto (their default) or a count. */
+    private final String prefetch;
     private final int batchSize;
     private final String profile;
     private Api api;
@@ -66,7 +67,7 @@ public final class TaskmeshBench {
         this.tasks = options.intValue("tasks", 10_000);
         this.reps = options.intValue("reps", 3);
         this.slots = options.intValue("slots", 4);
-        this.prefetch = options.intValue("prefetch", 3 * slots);
+        this.prefetch = options.get("prefetch", "auto");
         this.batchSize = options.intValue("batch-size", 1000);
         this.profile = options.get("jvm-profile", "server");
     }
@@ -232,7 +233,8 @@ public final class TaskmeshBench {
         jvm.forEach((component, list) -> options.put(component.module(), String.join(" ", list)));
         c.put("jvm_options", options);
         c.put("workers", "W worker-agent processes with TASKMESH_SLOTS=" + slots + " TASKMESH_PREFETCH=" + prefetch
-                + " (holding up to " + (slots + prefetch) + " tasks, as Celery's default prefetch multiplier of 4)");
+                + (prefetch.equals("auto") ? " (the default: tasks kept ready for 20 ms of work at the recent pace,"
+                + " at most 128 beyond the slots)" : " (holding up to " + slots + " + " + prefetch + " tasks)"));
         c.put("task", "{\"type\":\"noop\",\"input\":{}} (built-in handler)");
         c.put("client", "one java.net.http client, one request at a time, admin token; STOMP: one session on"
                 + " /ws/events through the gateway (Spring's WebSocketStompClient), one SEND /app/tasks/submit at a"
