@@ -34,10 +34,13 @@ ap.add_argument("--agent-jar", default="", help="the agents' jar (default: this 
 ap.add_argument("--agent-jvm", default="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xms16m -Xmx128m",
                 help="the agents' JVM options (default: the launcher's, as bench/run.sh runs them)")
 ap.add_argument("--jfr", default="", help="folder: JFR-record every platform JVM and the agents during the workload")
+ap.add_argument("--asprof", default="", help="folder: async-profile (asprof.sh, collapsed stacks) every platform JVM "
+                "and the agents during the workload, one file per process")
 a = ap.parse_args()
 
 JAVA_HOME = os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64")
 JAVA = f"{JAVA_HOME}/bin/java"
+ASPROF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "asprof.sh")
 JCMD = f"{JAVA_HOME}/bin/jcmd"
 
 
@@ -212,6 +215,11 @@ def measure(name, fn, n):
         for p, comp in procs.items():
             if comp != "postgres":
                 subprocess.run([JCMD, str(p), "JFR.start", "name=perf", "settings=profile"], capture_output=True)
+    if a.asprof:
+        os.makedirs(a.asprof, exist_ok=True)
+        for p, comp in procs.items():
+            if comp != "postgres":
+                subprocess.run([ASPROF, "start", str(p)], capture_output=True)
     th0 = {p: threads(p) for p, comp in procs.items() if comp != "postgres"}
     c0 = cpu(procs)
     w0 = time.time()
@@ -227,6 +235,10 @@ def measure(name, fn, n):
             if comp != "postgres":
                 subprocess.run([JCMD, str(p), "JFR.stop", "name=perf", f"filename={a.jfr}/{name}-{comp}-{p}.jfr"],
                                capture_output=True)
+    if a.asprof:
+        for p, comp in procs.items():
+            if comp != "postgres":
+                subprocess.run([ASPROF, "stop", str(p), f"{a.asprof}/{name}-{comp}-{p}.txt"], capture_output=True)
     per = {k: round((c1.get(k, 0) - c0.get(k, 0)) * 1000 / n, 3) for k in sorted(c1)}
     per["total"] = round(sum(per.values()), 3)
     r = {"n": n, "wall_s": round(w1 - w0, 2), "per_s": round(n / (w1 - w0), 1), "cpu_ms_per_task": per}

@@ -9,6 +9,7 @@ import dev.taskmesh.agent.execution.AttemptLayout;
 import dev.taskmesh.agent.execution.AttemptListener;
 import dev.taskmesh.agent.execution.AttemptResult;
 import dev.taskmesh.agent.execution.AttemptRun;
+import dev.taskmesh.agent.execution.FolderTree;
 import dev.taskmesh.agent.execution.OutputFiles;
 import dev.taskmesh.agent.execution.OutputFiles.LocalFile;
 import dev.taskmesh.agent.execution.TaskExecutor;
@@ -43,6 +44,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -50,7 +52,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,6 +167,8 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
     private final ChildTaskRegistry children;
     /** Completions sent (or waiting to be sent) without a receipt yet, oldest first. */
     private final Map<RunningAttempt, TaskCompletion> pending = new LinkedHashMap<>();
+    /** Pending attempts that wrote to disk: their folder goes with their receipt. */
+    private final Set<RunningAttempt> foldersToDelete = ConcurrentHashMap.newKeySet();
     private final CompletionOutbox completions = new CompletionOutbox(this::sendCompletions);
     private @Nullable AgentConnection connection;
     private volatile boolean stopping;
@@ -287,7 +290,9 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
         } else {
             log.warn("Task {} attempt {} not recorded: {}", key.taskId(), key.attempt(), receipt.reason());
         }
-        deleteQuietly(AttemptLayout.under(workDir, key.taskId(), key.attempt()).workDir());
+        if (foldersToDelete.remove(key)) {
+            deleteQuietly(AttemptLayout.under(workDir, key.taskId(), key.attempt()).workDir());
+        }
     }
 
     @Override
@@ -352,7 +357,6 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
         long heldSince = System.nanoTime();
         try {
             attempt.running = true;
-            deleteQuietly(run.layout().workDir());
             attempt.start.began(clock.instant());
             AttemptResult result = executor.execute(run);
             attempt.running = false;
@@ -369,8 +373,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
             children.close(key);
             active.remove(key);
             slots.release();
-            prefetch.slotHeld(System.nanoTime() - heldSince);
-            if (prefetch.worthAnnouncing()) {
+            if (prefetch.slotHeld(System.nanoTime() - heldSince)) {
                 heartbeatEarly();
             }
         }
@@ -403,7 +406,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
                     Files.write(run.outputDir().resolve(ApiPaths.RESULT_JSON), json);
                 }
             }
-            List<LocalFile> local = OutputFiles.list(run.layout().outputDir());
+            List<LocalFile> local = run.usedDisk() ? OutputFiles.list(run.layout().outputDir()) : List.of();
             if (result.outcome() != Outcome.SUCCEEDED) {
                 // a success needs no note: the log of a task that printed nothing stays empty and is not uploaded
                 run.note(result.outcome() + (result.error() == null ? "" : ": " + result.error())
@@ -412,7 +415,7 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
             // the log goes up last and must hold every line: stop live batching and close log.txt first
             attempt.logs.close();
             run.close();
-            files = uploader.upload(key.taskId(), key.attempt(), local, run.layout().logFile());
+            files = uploader.upload(key.taskId(), key.attempt(), local, run.usedDisk() ? run.layout().logFile() : null);
         } catch (UploadException e) {
             log.warn("Task {} attempt {}: {}", key.taskId(), key.attempt(), e.getMessage());
             result = result.withUploadFailure(e.getMessage(), e.retryable());
@@ -429,6 +432,9 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
         TaskCompletion completion = new TaskCompletion(key.taskId(), key.attempt(), result.outcome(), result.exitCode(),
                 result.error(), result.retryable(), files, clock.instant(), startedAt,
                 result.outcome() == Outcome.SUCCEEDED ? inlineOutput : null);
+        if (run.usedDisk()) {
+            foldersToDelete.add(key);
+        }
         synchronized (pending) {
             pending.put(key, completion);
         }
@@ -500,13 +506,8 @@ final class Agent implements AgentConnection.Listener, AutoCloseable {
     }
 
     private static void deleteQuietly(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
+        try {
+            FolderTree.delete(dir);
         } catch (IOException | RuntimeException e) {
             log.warn("Could not delete {}: {}", dir, e.toString());
         }

@@ -73,13 +73,18 @@ final class Prefetch {
         return current;
     }
 
-    /** An attempt held a slot for {@code nanos}: from taking the slot to sending its completion. */
-    synchronized void slotHeld(long nanos) {
+    /**
+     * An attempt held a slot for {@code nanos}: from taking the slot to sending its completion.
+     *
+     * @return whether the server should now hear of the new value ({@link #worthAnnouncing()}), in the same lock
+     */
+    synchronized boolean slotHeld(long nanos) {
         if (!adaptive) {
-            return;
+            return false;
         }
         averageNanos = averageNanos < 0 ? nanos : averageNanos + NEWEST_WEIGHT * (nanos - averageNanos);
         current = (int) Math.min(max, slots * (double) windowNanos / Math.max(1, averageNanos));
+        return worthAnnouncing();
     }
 
     /** The value to report in a heartbeat, remembered as what the server knows. */

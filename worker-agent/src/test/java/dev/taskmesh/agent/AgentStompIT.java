@@ -28,6 +28,7 @@ import dev.taskmesh.contract.agent.TaskLog;
 import dev.taskmesh.contract.agent.TaskProgress;
 import dev.taskmesh.contract.agent.TaskStarted;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -143,10 +144,11 @@ class AgentStompIT {
                 "line 2000 with some padding to make the batches bigger");
         assertThat(receivedOf(TaskLog.class)).allSatisfy(log -> assertThat(log.lines()).hasSizeLessThanOrEqualTo(500));
 
-        // the receipt ends the agent's hold on the attempt
+        // the receipt ends the agent's hold on the attempt, and takes its folder
         int seen = receivedOf(Heartbeat.class).size();
         await().atMost(Duration.ofSeconds(10)).until(() -> receivedOf(Heartbeat.class).size() > seen
                 && receivedOf(Heartbeat.class).getLast().running().isEmpty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(temp.resolve("work").resolve(taskId + "-1")));
     }
 
     @Test

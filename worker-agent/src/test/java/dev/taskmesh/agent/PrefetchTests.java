@@ -65,12 +65,12 @@ class PrefetchTests {
     @Test
     void announcesAChangeToOrFromZeroOrOfAQuarterButNotAWobble() {
         Prefetch prefetch = Prefetch.adaptive(4, Duration.ofMillis(20), 128);
-        prefetch.slotHeld(2 * MILLI);
+        assertThat(prefetch.slotHeld(2 * MILLI)).as("0 -> 40, told by slotHeld").isTrue();
         assertThat(prefetch.worthAnnouncing()).as("0 -> 40").isTrue();
         assertThat(prefetch.announce()).isEqualTo(40);
         assertThat(prefetch.worthAnnouncing()).isFalse();
 
-        prefetch.slotHeld(2_400_000); // average 2.08 ms: 38
+        assertThat(prefetch.slotHeld(2_400_000)).as("40 -> 38, told by slotHeld").isFalse(); // average 2.08 ms: 38
         assertThat(prefetch.current()).isEqualTo(38);
         assertThat(prefetch.worthAnnouncing()).as("40 -> 38").isFalse();
 

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,10 +65,12 @@ public final class OutputUploader {
      * Uploads every file, then the log unless it is empty or missing (an attempt that printed nothing has no log to
      * read: the platform shows an empty log either way, and a short task saves a request).
      *
+     * @param logFile the attempt's log, or null when it kept none (it never wrote to disk)
      * @return the uploaded files, for the completion
      * @throws UploadException when a file or the log could not be uploaded after all tries
      */
-    public List<OutputFile> upload(UUID taskId, int attempt, List<LocalFile> files, Path logFile)
+    public List<OutputFile> upload(UUID taskId, int attempt, List<LocalFile> files,
+                                   @Nullable Path logFile)
             throws UploadException, InterruptedException {
         List<OutputFile> uploaded = new ArrayList<>();
         for (LocalFile file : files) {
@@ -75,7 +78,7 @@ public final class OutputUploader {
                     file.name(), uploaded);
             uploaded.add(file.toOutputFile());
         }
-        if (hasContent(logFile)) {
+        if (logFile != null && hasContent(logFile)) {
             put(server.attemptLogUri(taskId, attempt), logFile, "text/plain; charset=utf-8", "the log", uploaded);
         }
         return List.copyOf(uploaded);

@@ -38,6 +38,7 @@ public final class AttemptRun implements AutoCloseable {
     private @Nullable BufferedWriter logWriter;
     private boolean logBroken;
     private boolean logClosed;
+    private boolean usedDisk;
 
     /** An attempt without a platform to submit children to ({@code run-local}). */
     public AttemptRun(TaskAssignment assignment, AttemptLayout layout, AttemptListener listener) {
@@ -82,6 +83,7 @@ public final class AttemptRun implements AutoCloseable {
      * short handler task costs no file system work at all.
      */
     void prepare() throws IOException {
+        beforeDiskUse();
         Files.createDirectories(layout.workDir());
         Files.createDirectories(layout.outputDir());
         Files.createDirectories(layout.inputFile().getParent());
@@ -94,6 +96,7 @@ public final class AttemptRun implements AutoCloseable {
     /** The output folder, created on first use. */
     public Path outputDir() {
         try {
+            beforeDiskUse();
             return Files.createDirectories(layout.outputDir());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the output folder " + layout.outputDir(), e);
@@ -164,7 +167,27 @@ public final class AttemptRun implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the attempt has written anything to disk. One that has not has no output files and no log file, and no
+     * folder to list, upload or delete: a short handler task costs no file system call.
+     */
+    public synchronized boolean usedDisk() {
+        return usedDisk;
+    }
+
+    /** Before the attempt's first write: its own folder may hold what an earlier agent process left for this attempt. */
+    private synchronized void beforeDiskUse() throws IOException {
+        if (usedDisk) {
+            return;
+        }
+        if (layout.ownWorkDir()) {
+            FolderTree.delete(layout.workDir());
+        }
+        usedDisk = true;
+    }
+
     private void openLog() throws IOException {
+        beforeDiskUse();
         Files.createDirectories(layout.logFile().getParent());
         logWriter = Files.newBufferedWriter(layout.logFile(), StandardCharsets.UTF_8);
     }

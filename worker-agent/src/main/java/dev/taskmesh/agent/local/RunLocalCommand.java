@@ -4,6 +4,7 @@ import dev.taskmesh.agent.DurationConverter;
 import dev.taskmesh.agent.execution.AttemptLayout;
 import dev.taskmesh.agent.execution.AttemptResult;
 import dev.taskmesh.agent.execution.AttemptRun;
+import dev.taskmesh.agent.execution.FolderTree;
 import dev.taskmesh.agent.execution.OutputFiles;
 import dev.taskmesh.agent.execution.OutputFiles.LocalFile;
 import dev.taskmesh.agent.execution.TaskExecutor;
@@ -23,7 +24,6 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -103,7 +103,7 @@ public final class RunLocalCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Path scratch = Files.createTempDirectory("taskmesh-run-local-");
         AttemptLayout layout = new AttemptLayout(Path.of("").toAbsolutePath(), outputDir,
-                scratch.resolve("input.json"), scratch.resolve("log.txt"));
+                scratch.resolve("input.json"), scratch.resolve("log.txt"), false);
         TaskAssignment assignment = new TaskAssignment(UUID.randomUUID(), 1, type, taskInput, timeoutSeconds,
                 System.getProperty("user.name", "local"), Instant.now(), Map.of());
         TerminalProgress display = new TerminalProgress(out, isTerminal());
@@ -237,10 +237,8 @@ public final class RunLocalCommand implements Callable<Integer> {
     }
 
     private static void deleteQuietly(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
+        try {
+            FolderTree.delete(dir);
         } catch (IOException | UncheckedIOException e) {
             // a temporary folder: the OS cleans it up eventually
         }

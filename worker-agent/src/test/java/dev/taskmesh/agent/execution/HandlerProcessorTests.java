@@ -47,6 +47,48 @@ class HandlerProcessorTests {
         assertThat(result).isEqualTo(new AttemptResult(Outcome.SUCCEEDED, null, null, false, input));
         // a handler that touches neither its output folder nor its log leaves nothing on disk
         assertThat(run.layout().workDir()).doesNotExist();
+        assertThat(run.usedDisk()).isFalse();
+    }
+
+    @Test
+    void theFirstWriteClearsWhatAnEarlierAgentProcessLeftInTheAttemptsFolder() throws Exception {
+        TaskHandler handler = handler("writes", task -> {
+            Files.writeString(task.outputDir().resolve("out.txt"), "new");
+            return TaskOutcome.succeeded(null);
+        });
+        AttemptRun run = attempt("writes", WireJson.mapper().createObjectNode(), null);
+        Files.createDirectories(run.layout().outputDir());
+        Files.writeString(run.layout().outputDir().resolve("stale.txt"), "from a process that died");
+        Files.writeString(run.layout().logFile(), "old log");
+
+        AttemptResult result = execute(new TaskExecutor(List.of(handler), Duration.ofSeconds(1)), run);
+
+        assertThat(result.outcome()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(run.usedDisk()).isTrue();
+        assertThat(OutputFiles.list(run.layout().outputDir())).extracting(OutputFiles.LocalFile::name)
+                .containsExactly("out.txt");
+        assertThat(run.layout().logFile()).doesNotExist();
+    }
+
+    @Test
+    void aFolderTheAttemptDoesNotOwnKeepsItsContent() throws Exception {
+        TaskHandler handler = handler("writes", task -> {
+            Files.writeString(task.outputDir().resolve("out.txt"), "new");
+            task.log("a line");
+            return TaskOutcome.succeeded(null);
+        });
+        // as run-local lays it out: the process runs in the user's folder
+        Files.writeString(root.resolve("users-file.txt"), "keep");
+        AttemptRun run = new AttemptRun(new TaskAssignment(UUID.randomUUID(), 1, "writes",
+                WireJson.mapper().createObjectNode(), null, "test", Instant.now(), Map.of()),
+                new AttemptLayout(root, root.resolve("out"), root.resolve("scratch/input.json"),
+                        root.resolve("scratch/log.txt"), false), listener);
+
+        AttemptResult result = execute(new TaskExecutor(List.of(handler), Duration.ofSeconds(1)), run);
+
+        assertThat(result.outcome()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(root.resolve("users-file.txt")).hasContent("keep");
+        assertThat(root.resolve("out/out.txt")).hasContent("new");
     }
 
     @Test
