@@ -23,6 +23,9 @@ ap.add_argument("--prefetch", default="auto", help="TASKMESH_PREFETCH of the age
 ap.add_argument("--warmup", type=int, default=0,
                 help="tasks submitted in batches before measuring, unmeasured: warms the agents' JIT (bench/run.sh's "
                      "agents have run 90,000 tasks when it measures batches)")
+ap.add_argument("--before-measuring", default=None,
+                help="a shell command run after --warmup, right before the measured workloads (e.g. resetting "
+                     "pg_stat_statements)")
 ap.add_argument("--batch", type=int, default=0, help="tasks submitted in batches (0: skip)")
 ap.add_argument("--single", type=int, default=0, help="tasks submitted one per request (0: skip)")
 ap.add_argument("--gets", type=int, default=0, help="GET /api/v1/tasks/{id} requests (0: skip)")
@@ -325,6 +328,8 @@ try:
         a.batch, measured = a.warmup, a.batch
         run_batch()
         a.batch = measured
+    if a.before_measuring:
+        subprocess.run(a.before_measuring, shell=True, check=True, capture_output=True)
     if a.gets:
         measure("gets", run_gets, a.gets)
     if a.single:

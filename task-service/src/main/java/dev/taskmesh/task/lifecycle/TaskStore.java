@@ -440,6 +440,65 @@ class TaskStore {
     }
 
     /**
+     * {@link #finishHeld}'s statement. The two lists, the completions and the tasks, are joined once, in {@code held};
+     * every later step reaches its rows by index from the one before it, or by hash, so that its cost grows with the
+     * number of completions, not with its square. On a generic plan PostgreSQL counts 10 rows for an {@code unnest}
+     * and one for a common table expression, and joined two of them by a nested loop that read one whole for each row
+     * of the other: for 256 completions, 65,280 rows read and dropped twice, in 59 ms where this statement takes 20
+     * (see docs/performance.md, nineteenth round).
+     */
+    static final String FINISH_HELD = """
+                WITH f AS (
+                    SELECT * FROM unnest(?::uuid[], ?::integer[], ?::text[], ?::text[], ?::boolean[], ?::text[],
+                                         ?::timestamptz[], ?::text[], ?::text[])
+                        AS f(id, attempt, worker_id, status, may_retry, error, reported_start, attempt_status, output)),
+                held AS MATERIALIZED (
+                    SELECT t AS task, f.id, f.status, f.error, f.reported_start, f.attempt_status, f.output,
+                           t.attempt = f.attempt AND t.worker_id = f.worker_id AND t.status IN""" + " " + ACTIVE + """
+                               AND (NOT f.may_retry OR t.attempt >= t.max_attempts) AS ends
+                    FROM tasks t JOIN f ON f.id = t.id ORDER BY t.id FOR UPDATE OF t),
+                changed AS (
+                    UPDATE tasks t SET status = h.status, finished_at = ?, error = h.error,
+                                       started_at = coalesce(t.started_at, CASE WHEN h.reported_start IS NOT NULL
+                                           THEN least(greatest(h.reported_start, t.assigned_at), ?) END),
+                                       progress = CASE WHEN t.progress #>> '{steps,-1,startedAt}' IS NOT NULL
+                                                        AND t.progress #>> '{steps,-1,finishedAt}' IS NULL
+                                           THEN jsonb_set(t.progress, '{steps,-1}', (t.progress #> '{steps,-1}')
+                                               || jsonb_build_object(
+                                                   'finishedAt', to_char(?::timestamptz AT TIME ZONE 'UTC',
+                                                                         'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                                                   'durationMs', greatest(0, floor(1000 * extract(epoch FROM
+                                                       ?::timestamptz - (t.progress #>> '{steps,-1,startedAt}')
+                                                           ::timestamptz)))::bigint))
+                                           ELSE t.progress END,
+                                       version = t.version + 1
+                    FROM held h WHERE t.id = h.id AND h.ends
+                    RETURNING t AS task, (h.task).status AS status_before, (h.task).started_at AS started_before,
+                              h.error, h.attempt_status, h.output),
+                attempts AS (
+                    UPDATE task_attempts a SET status = c.attempt_status, error = c.error, finished_at = ?,
+                                               started_at = coalesce(a.started_at,
+                                                   CASE WHEN c.started_before IS NULL THEN (c.task).started_at END),
+                                               output = c.output::json
+                    FROM changed c
+                    WHERE a.task_id = (c.task).id AND a.attempt = (c.task).attempt AND a.status = 'RUNNING'
+                    RETURNING c.task, c.status_before, a.status AS attempt_status, a.assigned_at AS attempt_assigned_at,
+                              a.started_at AS attempt_started_at, a.finished_at AS attempt_finished_at,
+                              a.error AS attempt_error, a.output AS attempt_output)
+                SELECT (e.task).*, e.status_before, true AS ended,
+                       (e.task).attempt = 1
+                           AND NOT EXISTS (SELECT 1 FROM tasks child WHERE child.parent_id = (e.task).id) AS leaf,
+                       e.attempt_status, e.attempt_assigned_at, e.attempt_started_at, e.attempt_finished_at,
+                       e.attempt_error, e.attempt_output
+                FROM attempts e
+                UNION ALL
+                SELECT (c.task).*, c.status_before, true, false, NULL, NULL, NULL, NULL, NULL, NULL
+                FROM changed c WHERE (c.task).id NOT IN (SELECT (e.task).id FROM attempts e)
+                UNION ALL
+                SELECT (h.task).*, (h.task).status, false, false, NULL, NULL, NULL, NULL, NULL, NULL
+                FROM held h WHERE NOT h.ends""";
+
+    /**
      * Locks the tasks until the transaction ends (in id order: no deadlock between batches) and, in the same
      * statement, ends the attempts that are plainly over: the sender's current attempt of an active task, not a
      * retryable failure with attempts left. A progress step still open is closed at {@code now}, as
@@ -455,50 +514,8 @@ class TaskStore {
      * <p>With {@link Then#COMMIT} the tasks it did not end are no longer locked when it returns.
      */
     HeldFinishes finishHeld(List<HeldFinish> finishes, Instant now, boolean lookAtQueue, Then then) {
-        String sql = """
-                WITH f AS (
-                    SELECT * FROM unnest(?::uuid[], ?::integer[], ?::text[], ?::text[], ?::boolean[], ?::text[],
-                                         ?::timestamptz[], ?::text[], ?::text[])
-                        AS f(id, attempt, worker_id, status, may_retry, error, reported_start, attempt_status, output)),
-                held AS MATERIALIZED (
-                    SELECT t.* FROM tasks t JOIN f ON f.id = t.id ORDER BY t.id FOR UPDATE OF t),
-                changed AS (
-                    UPDATE tasks t SET status = f.status, finished_at = ?, error = f.error,
-                                       started_at = coalesce(t.started_at, CASE WHEN f.reported_start IS NOT NULL
-                                           THEN least(greatest(f.reported_start, t.assigned_at), ?) END),
-                                       progress = CASE WHEN t.progress #>> '{steps,-1,startedAt}' IS NOT NULL
-                                                        AND t.progress #>> '{steps,-1,finishedAt}' IS NULL
-                                           THEN jsonb_set(t.progress, '{steps,-1}', (t.progress #> '{steps,-1}')
-                                               || jsonb_build_object(
-                                                   'finishedAt', to_char(?::timestamptz AT TIME ZONE 'UTC',
-                                                                         'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                                                   'durationMs', greatest(0, floor(1000 * extract(epoch FROM
-                                                       ?::timestamptz - (t.progress #>> '{steps,-1,startedAt}')
-                                                           ::timestamptz)))::bigint))
-                                           ELSE t.progress END,
-                                       version = t.version + 1
-                    FROM f JOIN held h ON h.id = f.id
-                    WHERE t.id = f.id AND t.attempt = f.attempt AND t.worker_id = f.worker_id
-                      AND t.status IN""" + " " + ACTIVE + """
-                      AND (NOT f.may_retry OR t.attempt >= t.max_attempts)
-                    RETURNING t.*, h.status AS status_before),
-                attempts AS (
-                    UPDATE task_attempts a SET status = f.attempt_status, error = f.error, finished_at = ?,
-                                               started_at = coalesce(a.started_at,
-                                                   CASE WHEN h.started_at IS NULL THEN c.started_at END),
-                                               output = f.output::json
-                    FROM f JOIN changed c ON c.id = f.id JOIN held h ON h.id = f.id
-                    WHERE a.task_id = f.id AND a.attempt = f.attempt AND a.status = 'RUNNING'
-                    RETURNING a.*)
-                SELECT c.*, true AS ended,
-                       c.attempt = 1 AND NOT EXISTS (SELECT 1 FROM tasks child WHERE child.parent_id = c.id) AS leaf,
-                       a.status AS attempt_status, a.assigned_at AS attempt_assigned_at,
-                       a.started_at AS attempt_started_at, a.finished_at AS attempt_finished_at,
-                       a.error AS attempt_error, a.output AS attempt_output
-                FROM changed c LEFT JOIN attempts a ON a.task_id = c.id
-                UNION ALL
-                SELECT h.*, h.status, false, false, NULL, NULL, NULL, NULL, NULL, NULL
-                FROM held h WHERE NOT EXISTS (SELECT 1 FROM changed c WHERE c.id = h.id)""";
+        String sql = FINISH_HELD;
+
         List<Object> args = new ArrayList<>(List.of(
                 finishes.stream().map(HeldFinish::taskId).toArray(UUID[]::new),
                 finishes.stream().map(HeldFinish::attempt).toArray(Integer[]::new),
