@@ -515,7 +515,6 @@ class TaskStore {
      */
     HeldFinishes finishHeld(List<HeldFinish> finishes, Instant now, boolean lookAtQueue, Then then) {
         String sql = FINISH_HELD;
-
         List<Object> args = new ArrayList<>(List.of(
                 finishes.stream().map(HeldFinish::taskId).toArray(UUID[]::new),
                 finishes.stream().map(HeldFinish::attempt).toArray(Integer[]::new),
