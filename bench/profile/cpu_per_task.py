@@ -254,9 +254,9 @@ def measure(name, fn, n):
     print(name, json.dumps(r), flush=True)
 
 
-def run_batch():
+def run_batch(n):
     last = None
-    for left in range(a.batch, 0, -1000):
+    for left in range(n, 0, -1000):
         s, b = api.call("POST", "/api/v1/tasks:batch?view=ids", {"tasks": [NOOP] * min(1000, left)})
         assert s == 201, (s, b)
         last = b["ids"][-1]
@@ -325,9 +325,7 @@ def run_gets():
 
 try:
     if a.warmup:
-        a.batch, measured = a.warmup, a.batch
-        run_batch()
-        a.batch = measured
+        run_batch(a.warmup)
     if a.before_measuring:
         subprocess.run(a.before_measuring, shell=True, check=True, capture_output=True)
     if a.gets:
@@ -335,7 +333,7 @@ try:
     if a.single:
         measure("single", run_single, a.single)
     if a.batch:
-        measure("batch", run_batch, a.batch)
+        measure("batch", lambda: run_batch(a.batch), a.batch)
     if a.rt:
         measure("rt", run_rt, a.rt)
     if a.stomp:
