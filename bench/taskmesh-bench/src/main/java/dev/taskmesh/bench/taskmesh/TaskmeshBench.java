@@ -473,7 +473,8 @@ public final class TaskmeshBench {
         for (int i = 0; i < n; i++) {
             submitOne();
         }
-        waitUntil(n + " tasks final", Duration.ofSeconds(Math.max(120, n / 10)), () -> finishedSince(since).all() >= n);
+        waitUntil(n + " tasks final", Duration.ofSeconds(Math.max(120, n / 10)),
+                () -> finishedSince(since).all() >= n);
         // the result-service and the registry's batched heartbeats may still write for the last tasks
         Waits.pause(Duration.ofSeconds(2));
         PgStats.Snapshot after = stats.take();
