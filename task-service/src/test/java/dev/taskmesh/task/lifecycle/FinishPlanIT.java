@@ -49,7 +49,8 @@ class FinishPlanIT {
         insert(RUNNING, "RUNNING");
         jdbc.update("""
                 INSERT INTO task_attempts (task_id, attempt, worker_id, status, assigned_at, started_at)
-                SELECT id, attempt, worker_id, 'RUNNING', assigned_at, started_at FROM tasks WHERE status = 'RUNNING'""");
+                SELECT id, attempt, worker_id, 'RUNNING', assigned_at, started_at FROM tasks
+                WHERE status = 'RUNNING'""");
         jdbc.execute("VACUUM ANALYZE tasks");
         jdbc.execute("VACUUM ANALYZE task_attempts");
         running = jdbc.queryForList("SELECT id FROM tasks WHERE status = 'RUNNING'", UUID.class);
