@@ -9,13 +9,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
+import org.springframework.scheduling.annotation.SchedulingConfigurer;
+import org.springframework.scheduling.config.ScheduledTaskRegistrar;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionPhase;
 import org.springframework.transaction.event.TransactionalEventListener;
@@ -33,10 +35,17 @@ import org.springframework.transaction.event.TransactionalEventListener;
  * in parallel.
  */
 @Component
-class CompletionWaiters {
+class CompletionWaiters implements SchedulingConfigurer {
 
     /** Below this many waiting tasks, the transaction that ends a task reads it for its callers. */
     static final int READ_FOR_CALLERS_BELOW = 8;
+    /**
+     * How often the waits past their time end (so up to this much late). Not a timer per wait: the JDK's delay
+     * scheduler was signalled to add each one and to cancel it, by the threads that store the task and commit its
+     * outcome, on the round trip's path; its thread switched three times per waited task (measured, sequential
+     * round trips), the sweep ten times a second whatever the load.
+     */
+    static final Duration TIMEOUT_SWEEP = Duration.ofMillis(100);
 
     /** One task's waiters; {@code count} is only read and written inside the map's atomic operations. */
     private static final class Waiter {
@@ -49,7 +58,12 @@ class CompletionWaiters {
     private record ReadAt(TaskChanged change, TaskView task) {
     }
 
+    /** One caller's wait, until its outcome or its deadline ({@link System#nanoTime}). */
+    private record Timed(CompletableFuture<Optional<TaskView>> done, long deadline) {
+    }
+
     private final Map<UUID, Waiter> waiters = new ConcurrentHashMap<>();
+    private final Set<Timed> timed = ConcurrentHashMap.newKeySet();
     private final TaskQueries queries;
     private final Counter releasedWithTask;
 
@@ -66,8 +80,8 @@ class CompletionWaiters {
     /**
      * Completes when the task's outcome is committed here, or at the timeout, whichever comes first: with the task
      * as the outcome's transaction read it for the callers, otherwise empty (the caller reads it). It
-     * completes on the thread that committed the outcome (or the timer's): a caller with more than a little to do
-     * continues on an executor of its own.
+     * completes on the thread that committed the outcome (or the sweep's, {@link #TIMEOUT_SWEEP}): a caller with more
+     * than a little to do continues on an executor of its own.
      *
      * @param isFinal read after the waiter is registered, so that an outcome committed just before is not missed
      */
@@ -77,14 +91,33 @@ class CompletionWaiters {
             w.count++;
             return w;
         });
-        CompletableFuture<Optional<TaskView>> done = waiter.released.copy()
-                .completeOnTimeout(Optional.empty(), timeout.toMillis(), TimeUnit.MILLISECONDS);
-        done.whenComplete((ignored, error) -> waiters.computeIfPresent(taskId,
-                (id, current) -> current == waiter && --current.count == 0 ? null : current));
+        CompletableFuture<Optional<TaskView>> done = waiter.released.copy();
+        Timed wait = new Timed(done, System.nanoTime() + timeout.toNanos());
+        timed.add(wait);
+        done.whenComplete((ignored, error) -> {
+            timed.remove(wait);
+            waiters.computeIfPresent(taskId, (id, current) -> current == waiter && --current.count == 0 ? null
+                    : current);
+        });
         if (isFinal.getAsBoolean()) {
             done.complete(Optional.empty());
         }
         return done;
+    }
+
+    @Override
+    public void configureTasks(ScheduledTaskRegistrar registrar) {
+        registrar.addFixedDelayTask(this::endWaitsPastTheirTime, TIMEOUT_SWEEP);
+    }
+
+    /** Ends, empty, the waits whose time is up: their callers read the task themselves. */
+    void endWaitsPastTheirTime() {
+        long now = System.nanoTime();
+        for (Timed wait : timed) {
+            if (now - wait.deadline() >= 0) {
+                wait.done().complete(Optional.empty());
+            }
+        }
     }
 
     /**
