@@ -237,8 +237,9 @@ public final class TaskmeshBench {
                 + " at most 128 beyond the slots)" : " (holding up to " + slots + " + " + prefetch + " tasks)"));
         c.put("task", "{\"type\":\"noop\",\"input\":{}} (built-in handler)");
         c.put("client", "one java.net.http client, one request at a time, admin token; STOMP: one session on"
-                + " /ws/events through the gateway (Spring's WebSocketStompClient), one SEND /app/tasks/submit at a"
-                + " time, each waited for on /user/queue/submissions; pipelined: up to " + STOMP_WINDOW
+                + " /ws/events through the gateway (STOMP 1.2 frames on java.net.http's WebSocket), one SEND"
+                + " /app/tasks/submit at a time, each waited for on /user/queue/submissions; pipelined: up to "
+                + STOMP_WINDOW
                 + " SENDs unanswered, every answer checked for 201");
         c.put("batch", "POST /api/v1/tasks:batch?view=ids {\"tasks\":[...]} of up to " + batchSize);
         c.put("end_of_run", "max(finished_at) in tasks.tasks (the recorded result)");
