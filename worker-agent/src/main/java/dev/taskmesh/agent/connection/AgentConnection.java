@@ -13,8 +13,6 @@ import dev.taskmesh.contract.agent.TaskAssignments;
 import dev.taskmesh.contract.agent.TaskCancellation;
 import dev.taskmesh.contract.agent.TaskCompletion;
 import dev.taskmesh.contract.agent.TaskCompletions;
-import jakarta.websocket.ContainerProvider;
-import jakarta.websocket.WebSocketContainer;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.time.Duration;
@@ -39,7 +37,6 @@ import org.springframework.messaging.simp.stomp.StompSession;
 import org.springframework.messaging.simp.stomp.StompSessionHandlerAdapter;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.web.socket.WebSocketHttpHeaders;
-import org.springframework.web.socket.client.standard.StandardWebSocketClient;
 import org.springframework.web.socket.messaging.WebSocketStompClient;
 
 /**
@@ -109,15 +106,12 @@ public final class AgentConnection implements AutoCloseable {
         this.tokens = tokens;
         this.listener = listener;
         this.backoff = Backoff.reconnects();
-        WebSocketContainer container = ContainerProvider.getWebSocketContainer();
-        container.setDefaultMaxTextMessageBufferSize(INBOUND_LIMIT);
-        container.setDefaultMaxBinaryMessageBufferSize(INBOUND_LIMIT);
         this.heartbeatScheduler = new ThreadPoolTaskScheduler();
         heartbeatScheduler.setPoolSize(1);
         heartbeatScheduler.setThreadNamePrefix("stomp-heartbeat-");
         heartbeatScheduler.setDaemon(true);
         heartbeatScheduler.initialize();
-        this.stompClient = new WebSocketStompClient(new StandardWebSocketClient(container));
+        this.stompClient = new WebSocketStompClient(new JdkWebSocketClient(CONNECT_LIMIT, INBOUND_LIMIT));
         stompClient.setMessageConverter(new CompositeMessageConverter(List.of(new StringMessageConverter(),
                 new ByteArrayMessageConverter(), new JacksonJsonMessageConverter(WireJson.mapper()))));
         stompClient.setTaskScheduler(heartbeatScheduler);
