@@ -13,7 +13,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
@@ -36,10 +38,15 @@ import org.springframework.web.socket.client.AbstractWebSocketClient;
  * assignment the agent receives, on the path of every task.
  *
  * <p>Sends are one at a time (the JDK's WebSocket refuses a send while another is under way) and each returns once
- * its message is written, as Tomcat's blocking sends did. A message longer than {@code inboundLimit} closes the
- * session with 1009 (too big).
+ * its message is written, as Tomcat's blocking sends did; except a send made while a received message is handled, on
+ * the thread that read it: that thread also completes the writes, so such a send is queued behind the others and
+ * returns at once (a failed one aborts the connection). A message longer than {@code inboundLimit} closes the session
+ * with 1009 (too big).
  */
 final class JdkWebSocketClient extends AbstractWebSocketClient {
+
+    /** How long a send may wait to be written (Tomcat's blocking sends waited as long). */
+    private static final Duration SEND_LIMIT = Duration.ofSeconds(20);
 
     private final HttpClient http;
     private final int inboundLimit;
@@ -84,6 +91,10 @@ final class JdkWebSocketClient extends AbstractWebSocketClient {
         private final WebSocketHandler handler;
         private final Listener listener;
         private final Object sendLock = new Object();
+        /** The last send; each next one starts when it is done. */
+        private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
+        /** The thread handing a received message to the handler, while it does. */
+        private volatile @Nullable Thread delivering;
         private volatile boolean closed;
         private int textLimit;
         private int binaryLimit;
@@ -186,25 +197,54 @@ final class JdkWebSocketClient extends AbstractWebSocketClient {
             send(socket -> socket.sendPong(message.getPayload()));
         }
 
-        private void send(Function<WebSocket, CompletableFuture<WebSocket>> write)
-                throws IOException {
+        private void send(Function<WebSocket, CompletableFuture<WebSocket>> write) throws IOException {
+            WebSocket socket = getNativeSession();
+            CompletableFuture<?> sent;
             synchronized (sendLock) {
-                try {
-                    write.apply(getNativeSession()).join();
-                } catch (CompletionException | IllegalStateException e) {
-                    throw new IOException("WebSocket send failed: " + (e.getCause() != null ? e.getCause() : e), e);
-                }
+                sent = lastSend.thenCompose(ignored -> write.apply(socket));
+                lastSend = sent;
+            }
+            if (Thread.currentThread() == delivering) {
+                sent.whenComplete((ignored, error) -> {
+                    if (error != null) {
+                        socket.abort();
+                    }
+                });
+                return;
+            }
+            try {
+                sent.get(SEND_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("Interrupted while sending", e);
+            } catch (ExecutionException | TimeoutException e) {
+                // a connection whose peer stopped reading is of no use: the agent connects again
+                socket.abort();
+                throw new IOException("WebSocket send failed: " + (e.getCause() != null ? e.getCause() : e), e);
             }
         }
 
         @Override
         protected void closeInternal(CloseStatus status) throws IOException {
             WebSocket socket = getNativeSession();
-            try {
-                socket.sendClose(status.getCode(), status.getReason() == null ? "" : status.getReason())
-                        .orTimeout(5, TimeUnit.SECONDS).join();
-            } catch (CompletionException | IllegalStateException | IllegalArgumentException e) {
-                socket.abort();
+            CompletableFuture<?> sent;
+            synchronized (sendLock) {
+                sent = lastSend.thenCompose(ignored -> socket.sendClose(status.getCode(),
+                        status.getReason() == null ? "" : status.getReason()));
+                lastSend = sent;
+            }
+            CompletableFuture<?> bounded = sent.orTimeout(5, TimeUnit.SECONDS)
+                    .whenComplete((ignored, error) -> {
+                        if (error != null) {
+                            socket.abort();
+                        }
+                    });
+            if (Thread.currentThread() != delivering) {
+                try {
+                    bounded.join();
+                } catch (CompletionException e) {
+                    // aborted above
+                }
             }
             closed(status);
         }
@@ -284,10 +324,13 @@ final class JdkWebSocketClient extends AbstractWebSocketClient {
             }
 
             private void deliver(WebSocketMessage<?> message) {
+                delivering = Thread.currentThread();
                 try {
                     handler.handleMessage(JdkSession.this, message);
                 } catch (Exception e) {
                     onError(getNativeSession(), e);
+                } finally {
+                    delivering = null;
                 }
             }
 
