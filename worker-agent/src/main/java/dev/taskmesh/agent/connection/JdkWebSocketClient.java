@@ -71,11 +71,15 @@ final class JdkWebSocketClient extends AbstractWebSocketClient {
         }
         return builder.buildAsync(uri, session.listener).thenApply(socket -> {
             session.initializeNativeSession(socket);
+            // this may run on the thread that completes writes: what the handler sends now is queued, as in a delivery
+            session.delivering = Thread.currentThread();
             try {
                 handler.afterConnectionEstablished(session);
             } catch (Exception e) {
                 socket.abort();
                 throw new CompletionException(e);
+            } finally {
+                session.delivering = null;
             }
             socket.request(1);
             return session;
@@ -93,7 +97,7 @@ final class JdkWebSocketClient extends AbstractWebSocketClient {
         private final Object sendLock = new Object();
         /** The last send; each next one starts when it is done. */
         private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
-        /** The thread handing a received message to the handler, while it does. */
+        /** The thread handing a received message (or the new session) to the handler, while it does. */
         private volatile @Nullable Thread delivering;
         private volatile boolean closed;
         private int textLimit;
